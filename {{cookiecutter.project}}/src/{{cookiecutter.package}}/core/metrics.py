@@ -1,0 +1,55 @@
+"""The metrics the policy may name, with the direction in which each one improves."""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from sklearn import metrics as sk
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A scoring function and whether a larger value is better."""
+
+    task: str
+    higher_is_better: bool
+    score: Callable[[np.ndarray, np.ndarray], float]
+    uses_scores: bool = False  # classification: scored on the positive-class probability
+
+
+def _rmsle(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    # RMSLE is defined for non-negative values; a negative prediction counts as zero.
+    return float(sk.root_mean_squared_log_error(y_true, np.clip(y_pred, 0, None)))
+
+
+METRICS: dict[str, Metric] = {
+    "accuracy": Metric("classification", True, sk.accuracy_score),
+    "f1": Metric("classification", True, sk.f1_score),
+    "roc_auc": Metric("classification", True, sk.roc_auc_score, uses_scores=True),
+    "log_loss": Metric("classification", False, sk.log_loss, uses_scores=True),
+    "mse": Metric("regression", False, sk.mean_squared_error),
+    "mae": Metric("regression", False, sk.mean_absolute_error),
+    "rmsle": Metric("regression", False, _rmsle),
+    "r2": Metric("regression", True, sk.r2_score),
+}
+
+
+def metrics_for(task: str) -> list[str]:
+    """Names of the metrics that apply to ``task``, in a stable order."""
+    return [name for name, metric in METRICS.items() if metric.task == task]
+
+
+def score_all(
+    task: str, y_true: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None = None
+) -> dict[str, float]:
+    """Every metric of ``task``; ``scores`` are positive-class probabilities (classification)."""
+    results = {}
+    for name in metrics_for(task):
+        metric = METRICS[name]
+        results[name] = float(metric.score(y_true, scores if metric.uses_scores else predicted))
+    return results
+
+
+def is_better_or_equal(name: str, value: float, bound: float) -> bool:
+    """Whether ``value`` is at least as good as ``bound`` for metric ``name``."""
+    return value >= bound if METRICS[name].higher_is_better else value <= bound

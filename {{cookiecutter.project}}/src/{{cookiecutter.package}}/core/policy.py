@@ -1,0 +1,114 @@
+"""The policy file: business goal, KPI and every threshold the gates apply, validated at load."""
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from {{ cookiecutter.package }}.core import ProjectError
+from {{ cookiecutter.package }}.core.metrics import METRICS, metrics_for
+
+
+class Strict(BaseModel):
+    """A policy section: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Kpi(Strict):
+    """The business measure the model is run for."""
+
+    name: str = Field(min_length=1)
+    metric: str
+    target: float
+
+
+class Threshold(Strict):
+    """A bound on one metric: ``at_least`` for metrics where higher is better, else ``at_most``."""
+
+    at_least: float | None = None
+    at_most: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> "Threshold":
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of at_least or at_most")
+        return self
+
+    @property
+    def bound(self) -> float:
+        """The bound, whichever side it is on."""
+        return self.at_least if self.at_least is not None else self.at_most
+
+
+class DataPolicy(Strict):
+    """How the data is split, and which columns are sensitive."""
+
+    holdout: float = Field(gt=0, lt=1)
+    seed: int
+    sensitive: list[str] = []
+    sensitive_as_features: list[str] = []
+
+    @model_validator(mode="after")
+    def _allowed_are_sensitive(self) -> "DataPolicy":
+        unknown = set(self.sensitive_as_features) - set(self.sensitive)
+        if unknown:
+            raise ValueError(f"sensitive_as_features lists non-sensitive columns {sorted(unknown)}")
+        return self
+
+    @property
+    def excluded_features(self) -> list[str]:
+        """Sensitive columns that must not be model inputs."""
+        return [c for c in self.sensitive if c not in self.sensitive_as_features]
+
+
+class Policy(Strict):
+    """The whole policy file."""
+
+    goal: str = Field(min_length=1)
+    task: Literal["classification", "regression"]
+    kpi: Kpi
+    data: DataPolicy
+    thresholds: dict[str, Threshold]
+
+    @model_validator(mode="after")
+    def _metrics_fit_task(self) -> "Policy":
+        allowed = metrics_for(self.task)
+        for name in [self.kpi.metric, *self.thresholds]:
+            if name not in allowed:
+                raise ValueError(f"metric {name!r} is not a {self.task} metric ({allowed})")
+        for name, threshold in self.thresholds.items():
+            wanted = "at_least" if METRICS[name].higher_is_better else "at_most"
+            if getattr(threshold, wanted) is None:
+                raise ValueError(f"thresholds.{name}: {name} needs {wanted}")
+        return self
+
+    @property
+    def kpi_met(self) -> str:
+        """How the KPI target reads, e.g. ``roc_auc >= 0.68``."""
+        sign = ">=" if METRICS[self.kpi.metric].higher_is_better else "<="
+        return f"{self.kpi.metric} {sign} {self.kpi.target:g}"
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate the policy file, or raise one readable ``ProjectError``."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: policy file not found") from None
+    except yaml.YAMLError as error:
+        raise ProjectError(f"{path}: not valid YAML ({error})".replace("\n", " ")) from None
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as error:
+        raise ProjectError(f"{path}: {describe(error)}") from None
+
+
+def describe(error: ValidationError) -> str:
+    """Pydantic's errors as one line: ``where: what`` for each, joined by semicolons."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "top level"
+        parts.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts)

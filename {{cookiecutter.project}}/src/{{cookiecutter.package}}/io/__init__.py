@@ -1,0 +1,1 @@
+"""Side effects: data files, the model record, MLflow tracking and registry."""

@@ -1,0 +1,49 @@
+"""File helpers: hashing and all-or-nothing writes."""
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write ``data`` as stable, readable JSON, atomically."""
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def read_json(path: Path, what: str) -> dict:
+    """Read a JSON object, or raise a ``ProjectError`` that says what is missing or broken."""
+    from {{ cookiecutter.package }}.core import ProjectError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: {what} not found") from None
+    except json.JSONDecodeError as error:
+        raise ProjectError(f"{path}: {what} is not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path}: {what} must be a JSON object")
+    return data

@@ -1,0 +1,36 @@
+"""``make train``: fit the pipeline on the training split, track it in MLflow, write the record."""
+
+from pathlib import Path
+
+from {{ cookiecutter.package }}.core.pipeline import PARAMS, build_pipeline
+from {{ cookiecutter.package }}.io import dataset, registry
+from {{ cookiecutter.package }}.io.data import load_dataset, split
+from {{ cookiecutter.package }}.io.record import provenance, write_record
+from {{ cookiecutter.package }}.jobs import policy
+
+
+def train(root: Path) -> dict:
+    """Train, log and register the model; returns the new record (metrics come from evaluate)."""
+    rules = policy(root)
+    frame, data_sha256 = load_dataset(root)
+    parts = split(frame, dataset.SCHEMA, rules)
+    features = dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    pipeline = build_pipeline(features, seed=rules.data.seed)
+    pipeline.fit(parts.x_train, parts.y_train)
+
+    origin = provenance(root)
+    params = {**PARAMS, "seed": rules.data.seed, "holdout": rules.data.holdout}
+    tags = {"data_sha256": data_sha256, **{k: str(v) for k, v in origin.items()}}
+    model = registry.log_training(pipeline, parts.x_train.head(5), params, tags)
+    record = {
+        "model": model,
+        "task": rules.task,
+        "features": [c.name for c in features],
+        "params": params,
+        "data_sha256": data_sha256,
+        "rows": {"train": len(parts.x_train), "holdout": len(parts.x_holdout)},
+        **origin,
+        "metrics": {},
+    }
+    write_record(root, record)
+    return record
