@@ -13,7 +13,7 @@ export ORT_DISABLE_TELEMETRY := 1
 DEMO := build/demo
 PROJECT := {{cookiecutter.project}}
 
-.PHONY: help install demo test lock clean
+.PHONY: help install demo lint test lock clean
 
 help:  ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,12 +31,18 @@ demo: install  ## Bake the default project into build/demo and run its whole pip
 	cookiecutter . --no-input --output-dir $(DEMO)
 	cd $(DEMO)/gated-model && git init -q -b main && git add -A \
 		&& git -c user.name=Demo -c user.email=demo@example.com commit -qm "Bake" \
-		&& $(MAKE) --no-print-directory setup lint test data eda train evaluate
+		&& $(MAKE) --no-print-directory setup lint test data eda train evaluate \
+		&& git add -A && git -c user.name=Demo -c user.email=demo@example.com commit -qm "Train" \
+		&& $(MAKE) --no-print-directory gates promote
 	@echo && echo "Demo project: $(DEMO)/gated-model" && echo "Holdout metrics:" \
 		&& python3 -c 'import json,sys; [print(f"  {k:10} {v:.4f}") for k,v in json.load(open(sys.argv[1]))["metrics"].items()]' \
 			$(DEMO)/gated-model/model/record.json
 
-test: install  ## Run the template's whole test suite
+lint: install  ## black and flake8 over the template's own code (hooks, tests)
+	black --check --quiet hooks tests
+	flake8 hooks tests
+
+test: lint  ## Run the template's whole test suite (after lint)
 	pytest
 
 lock: install  ## Re-lock the generated project's dependencies into $(PROJECT)/uv.lock

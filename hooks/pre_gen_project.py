@@ -34,16 +34,21 @@ def problems(answers: dict) -> list[str]:
         )
     package = answers["package"]
     if not package.isidentifier() or not package.isascii() or package != package.lower():
-        found.append(f"package {package!r} must be a lowercase Python identifier (e.g. 'credit_risk')")
+        found.append(
+            f"package {package!r} must be a lowercase Python identifier, e.g. 'risk_model'"
+        )
     elif keyword.iskeyword(package) or package in sys.stdlib_module_names or package in TAKEN:
         found.append(f"package {package!r} would shadow a Python keyword or module; pick another")
     if not EMAIL.fullmatch(answers["email"]):
         found.append(f"email {answers['email']!r} is not an email address")
     if not GITHUB_OWNER.fullmatch(answers["github_owner"]):
-        found.append(f"github_owner {answers['github_owner']!r} is not a GitHub user or organisation")
+        owner = answers["github_owner"]
+        found.append(f"github_owner {owner!r} is not a GitHub user or organisation name")
     for name, allowed in CHOICES.items():
         if answers[name] not in allowed:
-            found.append(f"{name} {answers[name]!r} is not supported (choose from {sorted(allowed)})")
+            found.append(
+                f"{name} {answers[name]!r} is not supported; choose from {sorted(allowed)}"
+            )
     return found
 
 

@@ -50,9 +50,9 @@ def test_each_combination_bakes_the_exact_tree(bake, options):
 
 
 HOSTILE = [
-    {"author": "O'Brien \"Bob\" \\ Smith"},
+    {"author": 'O\'Brien "Bob" \\ Smith'},
     {"author": "Zoë Ðurić 李小龙", "project_name": "Ünïcode Ñame"},
-    {"project_name": "It's a \"quoted\" \\ name", "project": "quoted-name"},
+    {"project_name": 'It\'s a "quoted" \\ name', "project": "quoted-name"},
     {"author": "Tom <script>alert(1)</script> & co"},
     {"author": "{{ 7 * 7 }}"},
     {"author": "{% raw %}{{ cookiecutter.email }}{% endraw %}"},

@@ -49,4 +49,4 @@ def test_hook_choices_match_cookiecutter_json():
 
 
 def test_hostile_free_text_is_accepted_by_validation():
-    assert problems({**DEFAULTS, "author": "O'Brien \"Bob\" \\ Ðurić 李 {{ x }}"}) == []
+    assert problems({**DEFAULTS, "author": 'O\'Brien "Bob" \\ Ðurić 李 {{ x }}'}) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 from {{ cookiecutter.package }}.core import ProjectError
 
 
-def _data(root: Path) -> str:
+def _data(root: Path, args) -> str:
     from {{ cookiecutter.package }}.io.data import fetch_dataset
 
     manifest = fetch_dataset(root)
@@ -16,24 +16,63 @@ def _data(root: Path) -> str:
     return f"wrote data/{manifest['file']}: {rows} rows, sha256 {digest}"
 
 
-def _eda(root: Path) -> str:
+def _eda(root: Path, args) -> str:
     from {{ cookiecutter.package }}.jobs.eda import eda
 
     return f"wrote {eda(root).relative_to(root)}"
 
 
-def _train(root: Path) -> str:
+def _train(root: Path, args) -> str:
     from {{ cookiecutter.package }}.jobs.train import train
 
     model = train(root)["model"]
     return f"trained run {model['run_id']}, registered {model['name']} version {model['version']}"
 
 
-def _evaluate(root: Path) -> str:
+def _evaluate(root: Path, args) -> str:
     from {{ cookiecutter.package }}.jobs.evaluate import evaluate
 
     metrics = evaluate(root)
     return "holdout metrics: " + json.dumps({k: round(v, 4) for k, v in metrics.items()})
+
+
+def _gate(root: Path, args) -> str:
+    from {{ cookiecutter.package }}.jobs.gates import run_gate
+
+    result = run_gate(args.name, root)
+    if not result.passed:
+        raise GateFailed(f"gate {result.gate} failed: {result.reason}")
+    return f"gate {result.gate} passed: {result.reason}"
+
+
+def _gates(root: Path, args) -> str:
+    from {{ cookiecutter.package }}.core.gates import summary
+    from {{ cookiecutter.package }}.jobs.gates import run_all
+
+    results = run_all(root)
+    table = summary(results)
+    failed = [result.gate for result in results if not result.passed]
+    if failed:
+        raise GateFailed(
+            f"{table}\n\n{len(failed)} of {len(results)} gates failed: {', '.join(failed)}"
+        )
+    return f"{table}\n\nall {len(results)} gates passed"
+
+
+def _promote(root: Path, args) -> str:
+    from {{ cookiecutter.package }}.jobs.promote import promote
+
+    return promote(root)
+
+
+class GateFailed(Exception):
+    """A gate said no: printed like any result, but the command exits 1."""
+
+
+def _gate_names() -> list[str]:
+    from {{ cookiecutter.package }}.jobs.gates import GATES
+
+    return list(GATES)
 
 
 VERBS = {
@@ -41,18 +80,26 @@ VERBS = {
     "eda": (_eda, "write an evidently summary of the data to reports/"),
     "train": (_train, "train, track in MLflow, register, write model/record.json"),
     "evaluate": (_evaluate, "score the recorded model on the holdout"),
+    "gate": (_gate, "run one gate; reports go to reports/gates/"),
+    "gates": (_gates, "run every gate and print the summary table"),
+    "promote": (_promote, "point the registry's champion alias at the recorded version"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one verb; a ``ProjectError`` is printed as one line and exits 2."""
+    """Run one verb: 0 on success, 1 when a gate fails, 2 on a problem to fix (one line)."""
     parser = argparse.ArgumentParser(prog="{{ cookiecutter.project }}", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for name, (_, help_text) in VERBS.items():
-        verbs.add_parser(name, help=help_text)
+        sub = verbs.add_parser(name, help=help_text)
+        if name == "gate":
+            sub.add_argument("name", choices=_gate_names())
     args = parser.parse_args(argv)
     try:
-        print(VERBS[args.verb][0](Path.cwd()))
+        print(VERBS[args.verb][0](Path.cwd(), args))
+    except GateFailed as failure:
+        print(failure, file=sys.stderr)
+        return 1
     except ProjectError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

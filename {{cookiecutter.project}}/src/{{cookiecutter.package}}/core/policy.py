@@ -63,6 +63,34 @@ class DataPolicy(Strict):
         return [c for c in self.sensitive if c not in self.sensitive_as_features]
 
 
+class StandardsGate(Strict):
+    """Code and documentation standards."""
+
+    readme_sections: list[str] = Field(min_length=1)
+
+
+class ReproduceGate(Strict):
+    """Retraining in a clean environment must give back the committed record."""
+
+    tolerance: float = Field(ge=0)
+
+
+class AccuracyGate(Strict):
+    """How much worse than the champion a candidate may be, judged beyond holdout noise."""
+
+    champion_tolerance: dict[str, float]
+    confidence: float = Field(gt=0.5, lt=1)
+    bootstrap_samples: int = Field(ge=100)
+
+
+class Gates(Strict):
+    """Settings of each gate."""
+
+    standards: StandardsGate
+    reproduce: ReproduceGate
+    accuracy: AccuracyGate
+
+
 class Policy(Strict):
     """The whole policy file."""
 
@@ -71,6 +99,7 @@ class Policy(Strict):
     kpi: Kpi
     data: DataPolicy
     thresholds: dict[str, Threshold]
+    gates: Gates
 
     @model_validator(mode="after")
     def _metrics_fit_task(self) -> "Policy":
@@ -82,6 +111,12 @@ class Policy(Strict):
             wanted = "at_least" if METRICS[name].higher_is_better else "at_most"
             if getattr(threshold, wanted) is None:
                 raise ValueError(f"thresholds.{name}: {name} needs {wanted}")
+        tolerances = set(self.gates.accuracy.champion_tolerance)
+        if tolerances != set(self.thresholds):
+            raise ValueError(
+                "gates.accuracy.champion_tolerance needs exactly the metrics of thresholds "
+                f"({sorted(self.thresholds)}), not {sorted(tolerances)}"
+            )
         return self
 
     @property

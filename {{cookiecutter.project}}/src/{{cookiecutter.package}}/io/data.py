@@ -45,26 +45,28 @@ def fetch_dataset(root: Path) -> dict:
 def load_dataset(root: Path) -> tuple[pd.DataFrame, str]:
     """The dataset and its sha256, after checking it against the manifest and the schema."""
     manifest = read_json(root / MANIFEST, "data manifest (run `make data`)")
-    path = root / MANIFEST.parent / manifest.get("file", DATA.name)
+    name = MANIFEST.parent / manifest.get("file", DATA.name)
+    path = root / name
     if not path.exists():
-        raise ProjectError(f"{path}: data file not found (run `make data`)")
+        raise ProjectError(f"{name}: data file not found (run `make data`)")
     actual = sha256(path)
     if actual != manifest.get("sha256"):
         raise ProjectError(
-            f"{path}: sha256 {actual[:12]} does not match the manifest's "
+            f"{name}: sha256 {actual[:12]} does not match the manifest's "
             f"{str(manifest.get('sha256'))[:12]}: the data changed without `make data` "
             "(restore it, or rerun `make data` and commit both files)"
         )
-    return read_table(path, dataset.SCHEMA), actual
+    return read_table(path, dataset.SCHEMA, shown=name), actual
 
 
-def read_table(path: Path, schema: DatasetSchema) -> pd.DataFrame:
+def read_table(path: Path, schema: DatasetSchema, shown: Path | None = None) -> pd.DataFrame:
     """Read a CSV with the schema's dtypes and check it, failing with one readable error."""
+    shown = shown or path
     try:
         frame = pd.read_csv(path, dtype=schema.read_dtypes())
     except (OSError, ValueError) as error:
-        raise ProjectError(f"{path}: cannot be read as CSV ({error})") from None
-    check(frame, schema, str(path))
+        raise ProjectError(f"{shown}: cannot be read as CSV ({error})") from None
+    check(frame, schema, str(shown))
     return frame
 
 

@@ -31,13 +31,15 @@ def write_atomic(path: Path, text: str) -> None:
 
 def write_json(path: Path, data: dict) -> None:
     """Write ``data`` as stable, readable JSON, atomically."""
-    write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def read_json(path: Path, what: str) -> dict:
     """Read a JSON object, or raise a ``ProjectError`` that says what is missing or broken."""
     from {{ cookiecutter.package }}.core import ProjectError
 
+    if path.is_relative_to(Path.cwd()):
+        path = path.relative_to(Path.cwd())
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -6,12 +6,14 @@ variables), else a local SQLite file, ``mlflow.db``, beside the project.
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterator
 
 import pandas as pd
 
 from {{ cookiecutter.package }}.core import ProjectError
 
+CHAMPION = "champion"
 LOCAL_STORE = "sqlite:///mlflow.db"
 MODEL_NAME = "{{ cookiecutter.package }}"
 EXPERIMENT = "{{ cookiecutter.project }}"
@@ -43,9 +45,16 @@ def tracking() -> Iterator[None]:
 def log_training(pipeline, example: pd.DataFrame, params: dict, tags: dict) -> dict:
     """Log a fitted pipeline as a new run and register it; returns the run id and version."""
     import mlflow
+    import skops.io
     from mlflow.models import infer_signature
 
-    with tracking():
+    # MLflow stores scikit-learn models with skops, which loads only the types it is told to
+    # trust. This pipeline was fitted here, so every type in it is trusted (a random forest's
+    # trees, say, which skops does not trust by default).
+    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
+    with tracking(), warnings.catch_warnings():
+        # The schema forbids missing values, so MLflow's hint about integer columns is moot.
+        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
         mlflow.set_experiment(EXPERIMENT)
         with mlflow.start_run() as run:
             mlflow.log_params(params)
@@ -56,6 +65,7 @@ def log_training(pipeline, example: pd.DataFrame, params: dict, tags: dict) -> d
                 signature=infer_signature(example, pipeline.predict(example)),
                 input_example=example,
                 registered_model_name=MODEL_NAME,
+                skops_trusted_types=trusted,
             )
     return {
         "name": MODEL_NAME,
@@ -80,3 +90,35 @@ def load_model(uri: str):
 
     with tracking():
         return mlflow.sklearn.load_model(uri)
+
+
+def champion() -> dict | None:
+    """The version the ``champion`` alias points to, with its run id; None if there is none."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    with tracking():
+        try:
+            version = MlflowClient().get_model_version_by_alias(MODEL_NAME, CHAMPION)
+        except MlflowException as error:
+            if error.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+                return None
+            raise
+    return {"version": str(version.version), "run_id": version.run_id}
+
+
+def promote(version: str, run_id: str) -> dict | None:
+    """Point ``champion`` at ``version`` after checking it is ``run_id``'s; returns the old one."""
+    from mlflow import MlflowClient
+
+    previous = champion()
+    with tracking():
+        client = MlflowClient()
+        registered = client.get_model_version(MODEL_NAME, version)
+        if registered.run_id != run_id:
+            raise ProjectError(
+                f"{MODEL_NAME} version {version} belongs to run {registered.run_id}, "
+                f"not to the record's run {run_id}"
+            )
+        client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
+    return previous

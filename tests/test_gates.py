@@ -1,0 +1,221 @@
+"""The gates of a baked project: green untouched, red with a readable reason on a bad change.
+
+One trained project per task; every bad change is undone with git afterwards.
+"""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git_init, interpreter, run
+
+GATES = ["standards", "reproduce", "accuracy"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Baked projects by task: set up, data, trained, evaluated and committed."""
+    from cookiecutter.main import cookiecutter
+
+    from tests.matrix import ROOT
+
+    projects = {}
+
+    def get(task: str) -> Path:
+        if task not in projects:
+            output = tmp_path_factory.mktemp(task)
+            project = Path(
+                cookiecutter(
+                    str(ROOT), no_input=True, output_dir=output, extra_context={"task": task}
+                )
+            )
+            git_init(project)
+            run("make setup data train evaluate", cwd=project, env=ENV)
+            run("git add -A && git -c user.name=T -c user.email=t@e.st commit -qm Train", project)
+            projects[task] = project
+        return projects[task]
+
+    return get
+
+
+ENV = {"UV_PYTHON": interpreter("3.11"), "VIRTUAL_ENV": ""}
+
+
+def gate(project: Path, name: str) -> dict:
+    """Run ``make gate-<name>`` and return its report; exit code and verdict must agree."""
+    done = subprocess.run(
+        f"make gate-{name}",
+        shell=True,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+    )
+    report = json.loads((project / "reports" / "gates" / f"{name}.json").read_text())
+    assert report["gate"] == name
+    assert (done.returncode == 0) == report["passed"], done.stderr[-2000:]
+    assert (project / "reports" / "gates" / f"{name}.md").read_text().startswith("### ")
+    return report
+
+
+def reset(project: Path) -> None:
+    """Undo a bad change: tracked files back to the commit, new files removed."""
+    run("git checkout -q -- . && git clean -fdq", cwd=project)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
+def package(project: Path) -> Path:
+    return next((project / "src").iterdir())
+
+
+@pytest.mark.xdist_group("gates")
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_untouched_project_passes_every_gate(trained, task):
+    project = trained(task)
+    done = run("make gates", cwd=project, env=ENV)
+    assert re.search(r"^gate\s+verdict\s+reason$", done.stdout, flags=re.MULTILINE)
+    for name in GATES:
+        assert re.search(rf"^{name}\s+pass\s+", done.stdout, flags=re.MULTILINE)
+        report = json.loads((project / "reports" / "gates" / f"{name}.json").read_text())
+        assert report["passed"] and report["reason"]
+    assert "all 3 gates passed" in done.stdout
+
+
+@pytest.mark.xdist_group("gates")
+class TestStandards:
+    def test_flake8_violation_is_named_by_file_and_line(self, trained):
+        project = trained("classification")
+        target = package(project) / "core" / "metrics.py"
+        edit(target, "import numpy as np\n", "import os\nimport numpy as np\n")
+        report = gate(project, "standards")
+        reset(project)
+        assert not report["passed"]
+        assert re.search(
+            r"core/metrics\.py:\d+:\d+: F401 'os' imported but unused", report["reason"]
+        )
+
+    def test_unformatted_code_fails(self, trained):
+        project = trained("classification")
+        target = package(project) / "io" / "files.py"
+        edit(target, "    digest = hashlib.sha256()", "    digest = hashlib.sha256(  )")
+        report = gate(project, "standards")
+        reset(project)
+        assert not report["passed"] and "io/files.py is not black-formatted" in report["reason"]
+
+    def test_public_function_without_docstring_fails(self, trained):
+        project = trained("classification")
+        target = package(project) / "core" / "features.py"
+        docstring = re.search(r'\n    """Scale numeric columns.*"""', target.read_text()).group()
+        edit(target, docstring, "")
+        report = gate(project, "standards")
+        reset(project)
+        assert not report["passed"]
+        assert re.search(
+            r"core/features\.py:\d+:\d+: D103 Missing docstring in public function",
+            report["reason"],
+        )
+
+    def test_missing_readme_section_fails(self, trained):
+        project = trained("classification")
+        edit(project / "README.md", "## Gates\n", "## Checks\n")
+        report = gate(project, "standards")
+        reset(project)
+        assert not report["passed"] and "README.md has no '## Gates' section" in report["reason"]
+
+
+@pytest.mark.xdist_group("gates")
+class TestReproduce:
+    def test_data_edited_without_the_manifest_fails(self, trained):
+        project = trained("classification")
+        data = project / "data" / "dataset.csv"
+        data.write_text(data.read_text().replace("Yes,White,2002,21", "Yes,White,2002,22", 1))
+        report = gate(project, "reproduce")
+        reset(project)
+        assert not report["passed"]
+        assert (
+            "data/dataset.csv: sha256" in report["reason"]
+            and "does not match the manifest" in report["reason"]
+        )
+
+    def test_dependency_changed_without_relocking_fails(self, trained):
+        project = trained("classification")
+        edit(project / "pyproject.toml", '"pyyaml>=6",', '"pyyaml>=6",\n    "rich>=13",')
+        report = subprocess.run(
+            "uv run --frozen python -m $(basename src/*) gate reproduce",
+            shell=True,
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        result = json.loads((project / "reports" / "gates" / "reproduce.json").read_text())
+        reset(project)
+        assert report.returncode == 1 and not result["passed"]
+        assert "a dependency changed without re-locking" in result["reason"]
+
+    def test_randomness_without_a_seed_fails(self, trained):
+        project = trained("classification")
+        pipeline = package(project) / "core" / "pipeline.py"
+        edit(
+            pipeline,
+            "from sklearn.linear_model import LogisticRegression",
+            "from sklearn.ensemble import RandomForestClassifier",
+        )
+        edit(
+            pipeline,
+            "LogisticRegression(random_state=seed, **PARAMS)",
+            "RandomForestClassifier(n_estimators=25, min_samples_leaf=5)",
+        )
+        run("make train evaluate", cwd=project, env=ENV)
+        report = gate(project, "reproduce")
+        reset(project)
+        assert not report["passed"]
+        assert re.search(
+            r"differs from model/record\.json: \w+ committed [\d.]+, retrained [\d.]+", report["reason"]
+        )
+
+
+@pytest.mark.xdist_group("gates")
+class TestAccuracy:
+    def test_metric_below_threshold_fails(self, trained):
+        project = trained("classification")
+        edit(package(project) / "core" / "pipeline.py", '"C": 1.0', '"C": 0.00001')
+        run("make train evaluate", cwd=project, env=ENV)
+        report = gate(project, "accuracy")
+        reset(project)
+        assert not report["passed"] and "log_loss 0.45" in report["reason"]
+        assert "misses the threshold <= 0.45" in report["reason"]
+
+    def test_candidate_clearly_worse_than_champion_fails_within_thresholds(self, trained):
+        project = trained("classification")
+        run("make promote", cwd=project, env=ENV)
+        edit(package(project) / "core" / "pipeline.py", '"C": 1.0', '"C": 0.0005')
+        run("make train evaluate", cwd=project, env=ENV)
+        report = gate(project, "accuracy")
+        reset(project)
+        assert not report["passed"] and "misses the threshold" not in report["reason"]
+        assert "log_loss is worse than the champion by" in report["reason"]
+        assert report["table"]["columns"][:5] == [
+            "metric",
+            "threshold",
+            "candidate",
+            "champion",
+            "gain",
+        ]
+
+    def test_retrain_of_the_same_code_against_itself_as_champion_passes(self, trained):
+        project = trained("classification")
+        run("make train evaluate promote", cwd=project, env=ENV)
+        run("make train evaluate", cwd=project, env=ENV)
+        report = gate(project, "accuracy")
+        reset(project)
+        assert report["passed"] and "no metric worse than champion version" in report["reason"]
+        assert all(row[4] == 0 for row in report["table"]["rows"])

@@ -1,0 +1,29 @@
+"""Every gate by name. A gate never stops the others: a problem it meets is its failure."""
+
+from pathlib import Path
+
+from {{ cookiecutter.package }}.core import ProjectError
+from {{ cookiecutter.package }}.core.gates import GateResult
+from {{ cookiecutter.package }}.io.reports import write_gate_report
+from {{ cookiecutter.package }}.jobs.gates import accuracy, reproduce, standards
+
+GATES = {
+    "standards": standards.check,
+    "reproduce": reproduce.check,
+    "accuracy": accuracy.check,
+}
+
+
+def run_gate(name: str, root: Path) -> GateResult:
+    """Run one gate and write its reports; a ``ProjectError`` becomes a failed verdict."""
+    try:
+        result = GATES[name](root)
+    except ProjectError as error:
+        result = GateResult(gate=name, passed=False, reason=str(error))
+    write_gate_report(root, result)
+    return result
+
+
+def run_all(root: Path) -> list[GateResult]:
+    """Run every gate in order, going on past failures."""
+    return [run_gate(name, root) for name in GATES]

@@ -1,0 +1,104 @@
+"""Gate ``accuracy``: the candidate against the policy's thresholds and against the champion."""
+
+from pathlib import Path
+
+import numpy as np
+
+from {{ cookiecutter.package }}.core.comparison import paired_bootstrap
+from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
+from {{ cookiecutter.package }}.core.metrics import METRICS, is_better_or_equal, score_all
+from {{ cookiecutter.package }}.core.policy import Policy
+from {{ cookiecutter.package }}.io import dataset, registry
+from {{ cookiecutter.package }}.io.data import load_dataset, split
+from {{ cookiecutter.package }}.io.record import read_record
+from {{ cookiecutter.package }}.jobs import policy
+
+# "gain" is candidate minus champion, signed so that positive means better for every metric.
+COLUMNS = ["metric", "threshold", "candidate", "champion", "gain", "gain interval", "verdict"]
+
+
+def check(root: Path) -> GateResult:
+    """Score candidate and champion on the same holdout; judge thresholds and the difference."""
+    rules = policy(root)
+    record = read_record(root)
+    frame, _ = load_dataset(root)
+    parts = split(frame, dataset.SCHEMA, rules)
+    y = parts.y_holdout.to_numpy()
+    candidate = _outputs(
+        registry.load_model(f"runs:/{record['model']['run_id']}/model"), parts, rules
+    )
+    scores = score_all(rules.task, y, *candidate)
+
+    champion = registry.champion()
+    rival = None
+    if champion is not None:
+        rival = _outputs(
+            registry.load_model(f"models:/{registry.MODEL_NAME}/{champion['version']}"),
+            parts,
+            rules,
+        )
+
+    failures, rows = [], []
+    for name, threshold in rules.thresholds.items():
+        row, problems = _judge(name, threshold.bound, scores[name], y, candidate, rival, rules)
+        rows.append(row)
+        failures += problems
+    figures = {
+        "candidate": {"version": record["model"]["version"], "metrics": scores},
+        "champion": champion,
+        "holdout_rows": len(y),
+    }
+    table = Table(COLUMNS, rows)
+    if failures:
+        return GateResult(
+            "accuracy", False, f"candidate rejected: {listing(failures)}", figures, table
+        )
+    if champion is None:
+        reason = "no champion yet: judged on the policy's thresholds alone, all met."
+    else:
+        reason = (
+            f"all thresholds met, and no metric worse than champion version "
+            f"{champion['version']} beyond its tolerance on {len(y)} holdout rows."
+        )
+    return GateResult("accuracy", True, reason, figures, table)
+
+
+def _outputs(model, parts, rules: Policy) -> tuple[np.ndarray, np.ndarray | None]:
+    """Predictions, and positive-class probabilities for classification."""
+    x = parts.x_holdout
+    scores = model.predict_proba(x)[:, 1] if rules.task == "classification" else None
+    return model.predict(x), scores
+
+
+def _judge(name, bound, value, y, candidate, rival, rules: Policy) -> tuple[list, list[str]]:
+    problems = []
+    sign = ">=" if METRICS[name].higher_is_better else "<="
+    if not is_better_or_equal(name, value, bound):
+        problems.append(f"{name} {value:.4g} misses the threshold {sign} {bound:g}")
+    if rival is None:
+        return [name, f"{sign} {bound:g}", value, None, None, None, _verdict(problems)], problems
+    gates = rules.gates.accuracy
+    pick = 1 if METRICS[name].uses_scores else 0
+    difference = paired_bootstrap(
+        name,
+        y,
+        candidate[pick],
+        rival[pick],
+        gates.bootstrap_samples,
+        gates.confidence,
+        rules.data.seed,
+    )
+    tolerance = gates.champion_tolerance[name]
+    if difference.worse_beyond(tolerance):
+        problems.append(
+            f"{name} is worse than the champion by {-difference.delta:.4g} "
+            f"(interval {difference.low:.4g} to {difference.high:.4g}, tolerance {tolerance:g})"
+        )
+    champion_value = value - difference.delta * (1 if METRICS[name].higher_is_better else -1)
+    interval = f"{difference.low:+.4g} to {difference.high:+.4g}"
+    row = [name, f"{sign} {bound:g}", value, champion_value, difference.delta, interval]
+    return row + [_verdict(problems)], problems
+
+
+def _verdict(problems: list[str]) -> str:
+    return "fail" if problems else "pass"

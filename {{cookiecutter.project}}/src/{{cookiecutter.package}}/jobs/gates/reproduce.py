@@ -1,0 +1,136 @@
+"""Gate ``reproduce``: a clean retrain must give back the committed record.
+
+The environment is built from the lock file alone, the model retrained from scratch, and the
+result compared with ``model/record.json``: same data hash, same lock hash, same metrics.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
+from {{ cookiecutter.package }}.io.record import RECORD, read_record
+from {{ cookiecutter.package }}.jobs import policy
+
+# Variables that would let the developer's environment leak into the clean one: an active
+# virtualenv, extra import paths, another MLflow store. Network and uv settings pass through.
+LEAKS = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT")
+NOT_COPIED = {".venv", ".git", "mlruns", "mlartifacts", "reports", "__pycache__", "mlflow.db"}
+HASHES = ("data_sha256", "lock_sha256")
+PACKAGE = "{{ cookiecutter.package }}"
+
+
+def check(root: Path) -> GateResult:
+    """Rebuild, retrain, compare; every differing value is listed in the reason."""
+    tolerance = policy(root).gates.reproduce.tolerance
+    committed = read_record(root)
+    with tempfile.TemporaryDirectory(prefix="reproduce-") as scratch:
+        copy = Path(scratch) / "project"
+        _copy_sources(root, copy)
+        env = _clean_env(Path(scratch))
+        started = time.perf_counter()
+        synced = _run(["uv", "sync", "--locked", "--all-groups", "--quiet"], copy, env)
+        env_seconds = time.perf_counter() - started
+        if synced.returncode != 0:
+            return _fail(_sync_failure(synced.stderr), {"environment_seconds": env_seconds})
+        python = str(copy / ".venv" / "bin" / "python")
+        for verb in ("train", "evaluate"):
+            done = _run([python, "-m", PACKAGE, verb], copy, env)
+            if done.returncode != 0:
+                return _fail(f"retraining failed: {_last_line(done.stderr)}", {})
+        fresh = read_record(copy)
+    rows, differences = _compare(committed, fresh, tolerance)
+    figures = {"environment_seconds": round(env_seconds, 2), "tolerance": tolerance}
+    table = Table(["value", "committed", "retrained", "verdict"], rows)
+    if differences:
+        reason = f"the clean retrain differs from {RECORD}: {listing(differences)}"
+        return GateResult("reproduce", False, reason, figures, table)
+    reason = (
+        f"a clean environment from uv.lock ({env_seconds:.1f} s) retrained the model and "
+        f"matched {RECORD}: data and lock hashes equal, metrics within {tolerance:g}."
+    )
+    return GateResult("reproduce", True, reason, figures, table)
+
+
+def _compare(committed: dict, fresh: dict, tolerance: float) -> tuple[list, list[str]]:
+    rows, differences = [], []
+    for key in HASHES:
+        same = committed.get(key) == fresh.get(key)
+        rows.append([key, str(committed.get(key))[:12], str(fresh.get(key))[:12], _verdict(same)])
+        if not same:
+            differences.append(
+                f"{key} committed {str(committed.get(key))[:12]}, retrained {fresh[key][:12]}"
+            )
+    metrics = committed.get("metrics", {})
+    if not metrics:
+        differences.append(f"{RECORD} has no metrics (run `make evaluate` and commit it)")
+    for name, value in metrics.items():
+        again = fresh["metrics"].get(name)
+        same = again is not None and abs(again - value) <= tolerance
+        rows.append([name, value, again, _verdict(same)])
+        if not same:
+            retrained = "nothing" if again is None else f"{again:.6g}"
+            differences.append(f"{name} committed {value:.6g}, retrained {retrained}")
+    return rows, differences
+
+
+def _copy_sources(root: Path, copy: Path) -> None:
+    """The project's sources as a fresh checkout would have them (git's view when it has one)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    if listed.returncode == 0:
+        for name in filter(None, listed.stdout.split("\0")):
+            source = root / name
+            if source.is_file():
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, copy / name)
+    else:
+        shutil.copytree(root, copy, ignore=lambda _, names: NOT_COPIED & set(names))
+
+
+def _clean_env(scratch: Path) -> dict:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in LEAKS and not name.startswith("MLFLOW_")
+    }
+    return {
+        **env,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{scratch / 'mlflow.db'}",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+        "ORT_DISABLE_TELEMETRY": "1",
+    }
+
+
+def _run(command: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def _sync_failure(stderr: str) -> str:
+    if "needs to be updated" in stderr:
+        return (
+            "uv.lock does not match pyproject.toml: a dependency changed without re-locking "
+            "(run `uv lock` and commit uv.lock)"
+        )
+    return f"the clean environment could not be built from uv.lock: {_last_line(stderr)}"
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].removeprefix("error: ") if lines else "no output"
+
+
+def _fail(reason: str, figures: dict) -> GateResult:
+    return GateResult("reproduce", False, reason, figures)
+
+
+def _verdict(same: bool) -> str:
+    return "same" if same else "DIFFERS"

@@ -1,0 +1,50 @@
+"""Gate ``standards``: black, flake8 with docstring checks, and the README's required sections."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from {{ cookiecutter.package }}.core.gates import GateResult, listing
+from {{ cookiecutter.package }}.jobs import policy
+
+README = Path("README.md")
+
+
+def check(root: Path) -> GateResult:
+    """Every formatting, style and documentation problem, each named by file and line."""
+    rules = policy(root).gates.standards
+    unformatted = _tool(root, "black", "--check", ".")
+    formatting = [
+        f"{_relative(root, line.removeprefix('would reformat '))} is not black-formatted"
+        for line in unformatted
+        if line.startswith("would reformat ")
+    ]
+    style = [
+        _relative(root, line) for line in _tool(root, "flake8") if re.match(r".+:\d+:\d+: ", line)
+    ]
+    missing = _missing_sections(root / README, rules.readme_sections)
+    documentation = [f"README.md has no '## {name}' section" for name in missing]
+    problems = formatting + style + documentation
+    figures = {"black": formatting, "flake8": style, "readme_missing_sections": missing}
+    if problems:
+        reason = f"{len(problems)} problems: {listing(problems)}"
+        return GateResult("standards", False, reason, figures)
+    return GateResult("standards", True, "black, flake8 and docstrings clean; README complete.")
+
+
+def _tool(root: Path, module: str, *args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=root, capture_output=True, text=True
+    )
+    return (done.stdout + done.stderr).splitlines()
+
+
+def _relative(root: Path, text: str) -> str:
+    return text.replace(f"{root.resolve()}/", "").removeprefix("./")
+
+
+def _missing_sections(readme: Path, required: list[str]) -> list[str]:
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    present = set(re.findall(r"^##\s+(.+?)\s*$", text, flags=re.MULTILINE))
+    return [name for name in required if name not in present]
