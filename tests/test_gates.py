@@ -179,7 +179,8 @@ class TestReproduce:
         reset(project)
         assert not report["passed"]
         assert re.search(
-            r"differs from model/record\.json: \w+ committed [\d.]+, retrained [\d.]+", report["reason"]
+            r"differs from model/record\.json: \w+ committed [\d.]+, retrained [\d.]+",
+            report["reason"],
         )
 
 
