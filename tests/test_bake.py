@@ -15,13 +15,16 @@ from tests.matrix import REFUSED, SUPPORTED, label
 # The generated tree, the same for every option (alternatives share a name).
 TREE = """
 .flake8 .gitignore .pre-commit-config.yaml .python-version LICENSE Makefile README.md
-policy.yaml pyproject.toml uv.lock
+policy.yaml pyproject.toml uv.lock benchmarks/gates.py
 src/{p}/__init__.py src/{p}/__main__.py src/{p}/cli.py
-src/{p}/core/__init__.py src/{p}/core/features.py src/{p}/core/metrics.py
-src/{p}/core/pipeline.py src/{p}/core/policy.py src/{p}/core/schema.py
+src/{p}/core/__init__.py src/{p}/core/comparison.py src/{p}/core/features.py
+src/{p}/core/gates.py src/{p}/core/metrics.py src/{p}/core/pipeline.py src/{p}/core/policy.py
+src/{p}/core/schema.py
 src/{p}/io/__init__.py src/{p}/io/data.py src/{p}/io/dataset.py src/{p}/io/files.py
-src/{p}/io/record.py src/{p}/io/registry.py
+src/{p}/io/record.py src/{p}/io/registry.py src/{p}/io/reports.py
 src/{p}/jobs/__init__.py src/{p}/jobs/eda.py src/{p}/jobs/evaluate.py src/{p}/jobs/train.py
+src/{p}/jobs/promote.py src/{p}/jobs/gates/__init__.py src/{p}/jobs/gates/accuracy.py
+src/{p}/jobs/gates/reproduce.py src/{p}/jobs/gates/standards.py
 tests/conftest.py tests/test_data.py tests/test_metrics.py tests/test_model.py
 tests/test_policy.py tests/test_schema.py
 """
