@@ -15,11 +15,13 @@ from tests.matrix import REFUSED, SUPPORTED, label
 # The generated tree, the same for every option (alternatives share a name).
 TREE = """
 .flake8 .gitignore .pre-commit-config.yaml .python-version LICENSE Makefile README.md
-policy.yaml pyproject.toml uv.lock benchmarks/gates.py
+policy.yaml pyproject.toml uv.lock benchmarks/gates.py model_card.yaml .github/CODEOWNERS
 src/{p}/__init__.py src/{p}/__main__.py src/{p}/cli.py
 src/{p}/core/__init__.py src/{p}/core/comparison.py src/{p}/core/features.py
 src/{p}/core/gates.py src/{p}/core/metrics.py src/{p}/core/pipeline.py src/{p}/core/policy.py
-src/{p}/core/schema.py
+src/{p}/core/schema.py src/{p}/core/explain.py src/{p}/core/fairness.py
+src/{p}/core/privacy.py src/{p}/io/drift.py src/{p}/jobs/card.py src/{p}/jobs/gates/explain.py
+src/{p}/jobs/gates/governance.py
 src/{p}/io/__init__.py src/{p}/io/data.py src/{p}/io/dataset.py src/{p}/io/files.py
 src/{p}/io/record.py src/{p}/io/registry.py src/{p}/io/reports.py
 src/{p}/jobs/__init__.py src/{p}/jobs/eda.py src/{p}/jobs/evaluate.py src/{p}/jobs/train.py

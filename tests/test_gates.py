@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import git_init, interpreter, run
 
-GATES = ["standards", "reproduce", "accuracy"]
+GATES = ["standards", "reproduce", "accuracy", "explain", "governance"]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def trained(tmp_path_factory):
                 )
             )
             git_init(project)
-            run("make setup data train evaluate", cwd=project, env=ENV)
+            run("make setup data train evaluate card", cwd=project, env=ENV)
             run("git add -A && git -c user.name=T -c user.email=t@e.st commit -qm Train", project)
             projects[task] = project
         return projects[task]
@@ -87,7 +87,7 @@ def test_untouched_project_passes_every_gate(trained, task):
         assert re.search(rf"^{name}\s+pass\s+", done.stdout, flags=re.MULTILINE)
         report = json.loads((project / "reports" / "gates" / f"{name}.json").read_text())
         assert report["passed"] and report["reason"]
-    assert "all 3 gates passed" in done.stdout
+    assert "all 5 gates passed" in done.stdout
 
 
 @pytest.mark.xdist_group("gates")
@@ -220,3 +220,123 @@ class TestAccuracy:
         reset(project)
         assert report["passed"] and "no metric worse than champion version" in report["reason"]
         assert all(row[4] == 0 for row in report["table"]["rows"])
+
+
+def in_project(project: Path, code: str) -> None:
+    """Run Python code in the project's own environment (it has pandas; this suite does not)."""
+    run(f"uv run --locked python -c '{code}'", cwd=project, env=ENV)
+
+
+def add_column(project: Path, line: str, column: str) -> None:
+    """Add a column to the data source and its schema, then fetch the data again."""
+    module = package(project) / "io" / "dataset.py"
+    edit(
+        module,
+        "    return load_arrests(as_frame=True)[SCHEMA.names]",
+        f"""\
+    frame = load_arrests(as_frame=True)
+    {line}
+    return frame[SCHEMA.names]""",
+    )
+    edit(module, "    columns=[\n", f"    columns=[\n        {column},\n")
+    run("make data train evaluate card", cwd=project, env=ENV)
+
+
+@pytest.mark.xdist_group("gates")
+class TestExplain:
+    def test_feature_that_leaks_the_target_fails(self, trained):
+        project = trained("classification")
+        add_column(
+            project,
+            'frame["outcome_code"] = (frame["released"] == "Yes").astype(int)',
+            'Column(name="outcome_code", kind="integer", min=0, max=1)',
+        )
+        report = gate(project, "explain")
+        reset(project)
+        assert not report["passed"]
+        assert re.search(
+            r"'outcome_code' carries \d+% of the importance .*leakage", report["reason"]
+        )
+
+
+@pytest.mark.xdist_group("gates")
+class TestGovernance:
+    def check(self, report: dict, name: str) -> str:
+        row = next(row for row in report["table"]["rows"] if row[0] == name)
+        assert row[1] == "fail", row
+        return row[2]
+
+    def test_model_leaning_on_a_sensitive_attribute_breaks_the_fairness_bound(self, trained):
+        project = trained("classification")
+        edit(
+            project / "policy.yaml", "sensitive_as_features: []", "sensitive_as_features: [colour]"
+        )
+        run("make train evaluate card", cwd=project, env=ENV)
+        report = gate(project, "governance")
+        reset(project)
+        assert not report["passed"]
+        detail = self.check(report, "fairness")
+        assert re.search(
+            r"demographic_parity_difference by colour is 0\.\d+ \(at most 0\.05\)", detail
+        )
+
+    def test_drifted_data_fails_against_the_champions(self, trained):
+        project = trained("classification")
+        run("make promote", cwd=project, env=ENV)
+        in_project(
+            project,
+            "import hashlib, json, pandas as pd; "
+            'f = pd.read_csv("data/dataset.csv"); f["age"] += 15; '
+            'f.to_csv("data/dataset.csv", index=False, lineterminator=chr(10)); '
+            'm = json.load(open("data/manifest.json")); '
+            'm["sha256"] = hashlib.sha256(open("data/dataset.csv", "rb").read()).hexdigest(); '
+            'json.dump(m, open("data/manifest.json", "w"))',
+        )
+        run("make train evaluate card", cwd=project, env=ENV)
+        report = gate(project, "governance")
+        reset(project)
+        assert not report["passed"]
+        detail = self.check(report, "data quality and drift")
+        assert re.search(r"\d+% of columns drifted from champion data \(at most 10%\)", detail)
+        assert (project / "reports" / "governance" / "data.html").exists()
+
+    def test_column_of_email_addresses_fails_privacy(self, trained):
+        project = trained("classification")
+        add_column(
+            project,
+            'frame["contact"] = [f"person{i}@example.org" for i in range(len(frame))]',
+            'Column(name="contact", kind="text")',
+        )
+        report = gate(project, "governance")
+        reset(project)
+        assert not report["passed"]
+        detail = self.check(report, "privacy")
+        assert "column 'contact' has 5226 values that look like email addresses" in detail
+
+    def test_placeholder_in_the_model_card_source_fails(self, trained):
+        project = trained("classification")
+        source = project / "model_card.yaml"
+        source.write_text(
+            re.sub(r"limitations: >-\n(  .*\n)+", "limitations: TODO\n", source.read_text())
+        )
+        report = gate(project, "governance")
+        standards = gate(project, "standards")
+        reset(project)
+        assert "model_card.yaml: 'limitations' still holds a placeholder" in self.check(
+            report, "model card"
+        )
+        assert (
+            not standards["passed"]
+            and "'limitations' still holds a placeholder" in standards["reason"]
+        )
+
+    def test_record_edited_by_hand_breaks_lineage(self, trained):
+        project = trained("classification")
+        record = project / "model" / "record.json"
+        data = json.loads(record.read_text())
+        data["data_sha256"] = "0" * 64
+        record.write_text(json.dumps(data))
+        report = gate(project, "governance")
+        reset(project)
+        detail = self.check(report, "lineage")
+        assert "data_sha256 is 000000000000 in the record" in detail and "in MLflow run" in detail

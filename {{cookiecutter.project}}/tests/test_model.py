@@ -15,7 +15,7 @@ def fit(project, policy):
     parts = split(frame, SCHEMA, policy)
     features = SCHEMA.features(exclude=policy.data.excluded_features)
     model = build_pipeline(features, seed=policy.data.seed).fit(parts.x_train, parts.y_train)
-    return score_model(model, parts.x_holdout, parts.y_holdout, policy)
+    return score_model(model, parts.x_holdout, parts.y_holdout, policy.task)
 
 
 def test_training_is_deterministic(project, policy):

@@ -36,6 +36,12 @@ def _evaluate(root: Path, args) -> str:
     return "holdout metrics: " + json.dumps({k: round(v, 4) for k, v in metrics.items()})
 
 
+def _card(root: Path, args) -> str:
+    from {{ cookiecutter.package }}.jobs.card import write_card
+
+    return f"wrote {write_card(root).relative_to(root)}"
+
+
 def _gate(root: Path, args) -> str:
     from {{ cookiecutter.package }}.jobs.gates import run_gate
 
@@ -80,6 +86,7 @@ VERBS = {
     "eda": (_eda, "write an evidently summary of the data to reports/"),
     "train": (_train, "train, track in MLflow, register, write model/record.json"),
     "evaluate": (_evaluate, "score the recorded model on the holdout"),
+    "card": (_card, "write MODEL_CARD.md from the run and model_card.yaml"),
     "gate": (_gate, "run one gate; reports go to reports/gates/"),
     "gates": (_gates, "run every gate and print the summary table"),
     "promote": (_promote, "point the registry's champion alias at the recorded version"),

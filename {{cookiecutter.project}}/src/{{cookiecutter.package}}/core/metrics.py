@@ -14,6 +14,7 @@ class Metric:
     task: str
     higher_is_better: bool
     score: Callable[[np.ndarray, np.ndarray], float]
+    scorer: str  # scikit-learn's scorer name, for permutation importance
     uses_scores: bool = False  # classification: scored on the positive-class probability
 
 
@@ -23,14 +24,14 @@ def _rmsle(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 METRICS: dict[str, Metric] = {
-    "accuracy": Metric("classification", True, sk.accuracy_score),
-    "f1": Metric("classification", True, sk.f1_score),
-    "roc_auc": Metric("classification", True, sk.roc_auc_score, uses_scores=True),
-    "log_loss": Metric("classification", False, sk.log_loss, uses_scores=True),
-    "mse": Metric("regression", False, sk.mean_squared_error),
-    "mae": Metric("regression", False, sk.mean_absolute_error),
-    "rmsle": Metric("regression", False, _rmsle),
-    "r2": Metric("regression", True, sk.r2_score),
+    "accuracy": Metric("classification", True, sk.accuracy_score, "accuracy"),
+    "f1": Metric("classification", True, sk.f1_score, "f1"),
+    "roc_auc": Metric("classification", True, sk.roc_auc_score, "roc_auc", uses_scores=True),
+    "log_loss": Metric("classification", False, sk.log_loss, "neg_log_loss", uses_scores=True),
+    "mse": Metric("regression", False, sk.mean_squared_error, "neg_mean_squared_error"),
+    "mae": Metric("regression", False, sk.mean_absolute_error, "neg_mean_absolute_error"),
+    "rmsle": Metric("regression", False, _rmsle, "neg_root_mean_squared_log_error"),
+    "r2": Metric("regression", True, sk.r2_score, "r2"),
 }
 
 
@@ -48,6 +49,12 @@ def score_all(
         metric = METRICS[name]
         results[name] = float(metric.score(y_true, scores if metric.uses_scores else predicted))
     return results
+
+
+def outputs(model, x, task: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """A fitted model's predictions, and positive-class probabilities for classification."""
+    scores = model.predict_proba(x)[:, 1] if task == "classification" else None
+    return model.predict(x), scores
 
 
 def is_better_or_equal(name: str, value: float, bound: float) -> bool:

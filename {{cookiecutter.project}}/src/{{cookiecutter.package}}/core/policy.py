@@ -7,6 +7,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from {{ cookiecutter.package }}.core import ProjectError
+from {{ cookiecutter.package }}.core.fairness import known_measures
 from {{ cookiecutter.package }}.core.metrics import METRICS, metrics_for
 
 
@@ -83,12 +84,31 @@ class AccuracyGate(Strict):
     bootstrap_samples: int = Field(ge=100)
 
 
+class ExplainGate(Strict):
+    """What the model may lean on, by permutation importance on the holdout."""
+
+    top_k: int = Field(ge=1)
+    max_share: float = Field(gt=0, le=1)
+    forbidden_drivers: list[str] | None = None  # default: the sensitive attributes
+    min_overlap: float = Field(ge=0, le=1)
+
+
+class GovernanceGate(Strict):
+    """Fairness bounds, data drift and quality limits, and columns that must never be inputs."""
+
+    fairness: dict[str, float]
+    max_drift_share: float = Field(ge=0, le=1)
+    forbidden_features: list[str]
+
+
 class Gates(Strict):
     """Settings of each gate."""
 
     standards: StandardsGate
     reproduce: ReproduceGate
     accuracy: AccuracyGate
+    explain: ExplainGate
+    governance: GovernanceGate
 
 
 class Policy(Strict):
@@ -111,6 +131,12 @@ class Policy(Strict):
             wanted = "at_least" if METRICS[name].higher_is_better else "at_most"
             if getattr(threshold, wanted) is None:
                 raise ValueError(f"thresholds.{name}: {name} needs {wanted}")
+        unknown = set(self.gates.governance.fairness) - set(known_measures(self.task))
+        if unknown:
+            raise ValueError(
+                f"gates.governance.fairness: unknown measures {sorted(unknown)} "
+                f"(known: {known_measures(self.task)})"
+            )
         tolerances = set(self.gates.accuracy.champion_tolerance)
         if tolerances != set(self.thresholds):
             raise ValueError(
@@ -118,6 +144,12 @@ class Policy(Strict):
                 f"({sorted(self.thresholds)}), not {sorted(tolerances)}"
             )
         return self
+
+    @property
+    def forbidden_drivers(self) -> list[str]:
+        """Columns that may not be among the top drivers: the policy's list, else the sensitive."""
+        chosen = self.gates.explain.forbidden_drivers
+        return self.data.sensitive if chosen is None else chosen
 
     @property
     def kpi_met(self) -> str:

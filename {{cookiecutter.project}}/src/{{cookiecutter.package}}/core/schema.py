@@ -12,7 +12,7 @@ class Column(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    kind: Literal["number", "integer", "category"]
+    kind: Literal["number", "integer", "category", "text"]  # text: free text, never a feature
     min: float | None = None
     max: float | None = None
     values: list[str] | None = None
@@ -23,7 +23,7 @@ class Column(BaseModel):
         if self.kind == "category" and self.values is None:
             raise ValueError(f"category column {self.name!r} needs its allowed values")
         if self.kind != "category" and self.values is not None:
-            raise ValueError(f"numeric column {self.name!r} takes min/max, not values")
+            raise ValueError(f"{self.kind} column {self.name!r} takes no list of values")
         return self
 
 
@@ -52,12 +52,16 @@ class DatasetSchema(BaseModel):
         return next(column for column in self.columns if column.name == name)
 
     def features(self, exclude: list[str]) -> list[Column]:
-        """Every column but the target and those in ``exclude``."""
-        return [c for c in self.columns if c.name != self.target and c.name not in exclude]
+        """Model inputs: every column but the target, text columns and those in ``exclude``."""
+        return [
+            c
+            for c in self.columns
+            if c.name != self.target and c.kind != "text" and c.name not in exclude
+        ]
 
     def read_dtypes(self) -> dict[str, str]:
         """Dtypes to read a CSV with, so categories stay text."""
-        return {c.name: "str" for c in self.columns if c.kind == "category"}
+        return {c.name: "str" for c in self.columns if c.kind in ("category", "text")}
 
 
 def problems(frame: pd.DataFrame, schema: DatasetSchema) -> list[str]:
@@ -80,6 +84,8 @@ def _column_problems(values: pd.Series, column: Column) -> list[str]:
     empty = int(values.isna().sum())
     if empty:
         return [f"{name}: {empty} missing values"]
+    if column.kind == "text":
+        return []
     if column.kind == "category":
         unknown = sorted(set(values.astype(str)) - set(column.values))
         if unknown:

@@ -8,12 +8,14 @@ import contextlib
 import os
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 
 from {{ cookiecutter.package }}.core import ProjectError
 
 CHAMPION = "champion"
+TRAINING_DATA = Path("data/dataset.csv")  # where a run keeps its training data
 LOCAL_STORE = "sqlite:///mlflow.db"
 MODEL_NAME = "{{ cookiecutter.package }}"
 EXPERIMENT = "{{ cookiecutter.project }}"
@@ -42,8 +44,12 @@ def tracking() -> Iterator[None]:
         raise ProjectError(f"MLflow at {uri} cannot be reached: {error}") from None
 
 
-def log_training(pipeline, example: pd.DataFrame, params: dict, tags: dict) -> dict:
-    """Log a fitted pipeline as a new run and register it; returns the run id and version."""
+def log_training(pipeline, example: pd.DataFrame, params: dict, tags: dict, data: Path) -> dict:
+    """Log a fitted pipeline and its training data as a new run, and register the model.
+
+    The data file is stored with the run, so later gates can compare new data with the data
+    a champion was trained on. Returns the run id and the registered version.
+    """
     import mlflow
     import skops.io
     from mlflow.models import infer_signature
@@ -59,6 +65,7 @@ def log_training(pipeline, example: pd.DataFrame, params: dict, tags: dict) -> d
         with mlflow.start_run() as run:
             mlflow.log_params(params)
             mlflow.set_tags(tags)
+            mlflow.log_artifact(str(data), artifact_path=TRAINING_DATA.parent.name)
             info = mlflow.sklearn.log_model(
                 pipeline,
                 name="model",
@@ -104,7 +111,11 @@ def champion() -> dict | None:
             if error.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
                 return None
             raise
-    return {"version": str(version.version), "run_id": version.run_id}
+    return {
+        "version": str(version.version),
+        "run_id": version.run_id,
+        "uri": f"models:/{MODEL_NAME}/{version.version}",
+    }
 
 
 def promote(version: str, run_id: str) -> dict | None:
@@ -122,3 +133,22 @@ def promote(version: str, run_id: str) -> dict | None:
             )
         client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
     return previous
+
+
+def run_tags(run_id: str) -> dict:
+    """The tags of a run (provenance written at training time)."""
+    from mlflow import MlflowClient
+
+    with tracking():
+        return dict(MlflowClient().get_run(run_id).data.tags)
+
+
+def training_data(run_id: str, folder: Path) -> Path:
+    """Download the data a run was trained on into ``folder``; returns the file."""
+    import mlflow.artifacts
+
+    with tracking():
+        path = mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path=str(TRAINING_DATA), dst_path=str(folder)
+        )
+    return Path(path)

@@ -1,6 +1,9 @@
 """Orchestration: one entry per task of the Makefile's vocabulary."""
 
+from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from {{ cookiecutter.package }}.core.policy import Policy, load_policy
 
@@ -10,3 +13,37 @@ POLICY = Path("policy.yaml")
 def policy(root: Path) -> Policy:
     """The project's validated policy."""
     return load_policy(root / POLICY)
+
+
+@dataclass
+class Holdout:
+    """What the model-judging tasks look at: policy, record, data, and the holdout split."""
+
+    rules: Policy
+    record: dict
+    frame: pd.DataFrame
+    x: pd.DataFrame
+    y: pd.Series
+
+    def candidate(self):
+        """The recorded model, from the tracking store."""
+        from {{ cookiecutter.package }}.io import registry
+
+        return registry.load_model(f"runs:/{self.record['model']['run_id']}/model")
+
+    def groups(self, column: str) -> pd.Series:
+        """A column of the holdout rows, sensitive ones included even when not model inputs."""
+        return self.frame.loc[self.x.index, column]
+
+
+def holdout(root: Path) -> Holdout:
+    """Load the policy, the record and the checked data, and split off the holdout."""
+    from {{ cookiecutter.package }}.io import dataset
+    from {{ cookiecutter.package }}.io.data import load_dataset, split
+    from {{ cookiecutter.package }}.io.record import read_record
+
+    rules = policy(root)
+    record = read_record(root)
+    frame, _ = load_dataset(root)
+    parts = split(frame, dataset.SCHEMA, rules)
+    return Holdout(rules, record, frame, parts.x_holdout, parts.y_holdout)

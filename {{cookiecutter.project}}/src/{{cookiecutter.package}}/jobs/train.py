@@ -4,7 +4,7 @@ from pathlib import Path
 
 from {{ cookiecutter.package }}.core.pipeline import PARAMS, build_pipeline
 from {{ cookiecutter.package }}.io import dataset, registry
-from {{ cookiecutter.package }}.io.data import load_dataset, split
+from {{ cookiecutter.package }}.io.data import DATA, load_dataset, split
 from {{ cookiecutter.package }}.io.record import provenance, write_record
 from {{ cookiecutter.package }}.jobs import policy
 
@@ -21,7 +21,8 @@ def train(root: Path) -> dict:
     origin = provenance(root)
     params = {**PARAMS, "seed": rules.data.seed, "holdout": rules.data.holdout}
     tags = {"data_sha256": data_sha256, **{k: str(v) for k, v in origin.items()}}
-    model = registry.log_training(pipeline, parts.x_train.head(5), params, tags)
+    example = parts.x_train.head(5)
+    model = registry.log_training(pipeline, example, params, tags, data=root / DATA)
     record = {
         "model": model,
         "task": rules.task,

@@ -5,12 +5,20 @@ from pathlib import Path
 from {{ cookiecutter.package }}.core import ProjectError
 from {{ cookiecutter.package }}.core.gates import GateResult
 from {{ cookiecutter.package }}.io.reports import write_gate_report
-from {{ cookiecutter.package }}.jobs.gates import accuracy, reproduce, standards
+from {{ cookiecutter.package }}.jobs.gates import (
+    accuracy,
+    explain,
+    governance,
+    reproduce,
+    standards,
+)
 
 GATES = {
     "standards": standards.check,
     "reproduce": reproduce.check,
     "accuracy": accuracy.check,
+    "explain": explain.check,
+    "governance": governance.check,
 }
 
 

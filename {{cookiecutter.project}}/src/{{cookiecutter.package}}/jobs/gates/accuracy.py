@@ -2,16 +2,17 @@
 
 from pathlib import Path
 
-import numpy as np
-
 from {{ cookiecutter.package }}.core.comparison import paired_bootstrap
 from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
-from {{ cookiecutter.package }}.core.metrics import METRICS, is_better_or_equal, score_all
+from {{ cookiecutter.package }}.core.metrics import (
+    METRICS,
+    is_better_or_equal,
+    outputs,
+    score_all,
+)
 from {{ cookiecutter.package }}.core.policy import Policy
-from {{ cookiecutter.package }}.io import dataset, registry
-from {{ cookiecutter.package }}.io.data import load_dataset, split
-from {{ cookiecutter.package }}.io.record import read_record
-from {{ cookiecutter.package }}.jobs import policy
+from {{ cookiecutter.package }}.io import registry
+from {{ cookiecutter.package }}.jobs import holdout
 
 # "gain" is candidate minus champion, signed so that positive means better for every metric.
 COLUMNS = ["metric", "threshold", "candidate", "champion", "gain", "gain interval", "verdict"]
@@ -19,24 +20,14 @@ COLUMNS = ["metric", "threshold", "candidate", "champion", "gain", "gain interva
 
 def check(root: Path) -> GateResult:
     """Score candidate and champion on the same holdout; judge thresholds and the difference."""
-    rules = policy(root)
-    record = read_record(root)
-    frame, _ = load_dataset(root)
-    parts = split(frame, dataset.SCHEMA, rules)
-    y = parts.y_holdout.to_numpy()
-    candidate = _outputs(
-        registry.load_model(f"runs:/{record['model']['run_id']}/model"), parts, rules
-    )
+    data = holdout(root)
+    rules, y = data.rules, data.y.to_numpy()
+    candidate = outputs(data.candidate(), data.x, rules.task)
     scores = score_all(rules.task, y, *candidate)
-
     champion = registry.champion()
     rival = None
     if champion is not None:
-        rival = _outputs(
-            registry.load_model(f"models:/{registry.MODEL_NAME}/{champion['version']}"),
-            parts,
-            rules,
-        )
+        rival = outputs(registry.load_model(champion["uri"]), data.x, rules.task)
 
     failures, rows = [], []
     for name, threshold in rules.thresholds.items():
@@ -44,15 +35,14 @@ def check(root: Path) -> GateResult:
         rows.append(row)
         failures += problems
     figures = {
-        "candidate": {"version": record["model"]["version"], "metrics": scores},
+        "candidate": {"version": data.record["model"]["version"], "metrics": scores},
         "champion": champion,
         "holdout_rows": len(y),
     }
     table = Table(COLUMNS, rows)
     if failures:
-        return GateResult(
-            "accuracy", False, f"candidate rejected: {listing(failures)}", figures, table
-        )
+        reason = f"candidate rejected: {listing(failures)}"
+        return GateResult("accuracy", False, reason, figures, table)
     if champion is None:
         reason = "no champion yet: judged on the policy's thresholds alone, all met."
     else:
@@ -63,13 +53,6 @@ def check(root: Path) -> GateResult:
     return GateResult("accuracy", True, reason, figures, table)
 
 
-def _outputs(model, parts, rules: Policy) -> tuple[np.ndarray, np.ndarray | None]:
-    """Predictions, and positive-class probabilities for classification."""
-    x = parts.x_holdout
-    scores = model.predict_proba(x)[:, 1] if rules.task == "classification" else None
-    return model.predict(x), scores
-
-
 def _judge(name, bound, value, y, candidate, rival, rules: Policy) -> tuple[list, list[str]]:
     problems = []
     sign = ">=" if METRICS[name].higher_is_better else "<="
@@ -77,18 +60,18 @@ def _judge(name, bound, value, y, candidate, rival, rules: Policy) -> tuple[list
         problems.append(f"{name} {value:.4g} misses the threshold {sign} {bound:g}")
     if rival is None:
         return [name, f"{sign} {bound:g}", value, None, None, None, _verdict(problems)], problems
-    gates = rules.gates.accuracy
+    settings = rules.gates.accuracy
     pick = 1 if METRICS[name].uses_scores else 0
     difference = paired_bootstrap(
         name,
         y,
         candidate[pick],
         rival[pick],
-        gates.bootstrap_samples,
-        gates.confidence,
+        settings.bootstrap_samples,
+        settings.confidence,
         rules.data.seed,
     )
-    tolerance = gates.champion_tolerance[name]
+    tolerance = settings.champion_tolerance[name]
     if difference.worse_beyond(tolerance):
         problems.append(
             f"{name} is worse than the champion by {-difference.delta:.4g} "

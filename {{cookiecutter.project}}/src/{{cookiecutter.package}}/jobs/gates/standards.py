@@ -1,4 +1,4 @@
-"""Gate ``standards``: black, flake8 with docstring checks, and the README's required sections."""
+"""Gate ``standards``: black, flake8 with docstrings, README sections, the model card's text."""
 
 import re
 import subprocess
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from {{ cookiecutter.package }}.core.gates import GateResult, listing
 from {{ cookiecutter.package }}.jobs import policy
+from {{ cookiecutter.package }}.jobs.card import human_parts, unfinished
 
 README = Path("README.md")
 
@@ -25,12 +26,14 @@ def check(root: Path) -> GateResult:
     ]
     missing = _missing_sections(root / README, rules.readme_sections)
     documentation = [f"README.md has no '## {name}' section" for name in missing]
+    documentation += unfinished(human_parts(root))
     problems = formatting + style + documentation
     figures = {"black": formatting, "flake8": style, "readme_missing_sections": missing}
     if problems:
         reason = f"{len(problems)} problems: {listing(problems)}"
         return GateResult("standards", False, reason, figures)
-    return GateResult("standards", True, "black, flake8 and docstrings clean; README complete.")
+    reason = "black, flake8 and docstrings clean; README and model card text complete."
+    return GateResult("standards", True, reason)
 
 
 def _tool(root: Path, module: str, *args: str) -> list[str]:

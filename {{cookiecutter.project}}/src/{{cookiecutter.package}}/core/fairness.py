@@ -1,0 +1,52 @@
+"""Fairness across the groups of a sensitive attribute, measured with fairlearn."""
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import (
+    MetricFrame,
+    demographic_parity_difference,
+    equalized_odds_difference,
+)
+
+from {{ cookiecutter.package }}.core.metrics import METRICS, metrics_for
+
+# Between-group measures a policy may bound; "<metric>_gap" (largest minus smallest group
+# value of any metric of the task) is accepted too.
+CLASSIFICATION_MEASURES = ("demographic_parity_difference", "equalized_odds_difference")
+
+
+def known_measures(task: str) -> list[str]:
+    """Names a policy may use under ``fairness`` for ``task``."""
+    gaps = [f"{name}_gap" for name in metrics_for(task)]
+    return (list(CLASSIFICATION_MEASURES) if task == "classification" else []) + gaps
+
+
+def measure(
+    name: str, y: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None, groups: pd.Series
+) -> float:
+    """One between-group measure: 0 means every group is treated alike."""
+    if name == "demographic_parity_difference":
+        return float(demographic_parity_difference(y, predicted, sensitive_features=groups))
+    if name == "equalized_odds_difference":
+        return float(equalized_odds_difference(y, predicted, sensitive_features=groups))
+    metric = METRICS[name.removesuffix("_gap")]
+    values = scores if metric.uses_scores else predicted
+    frame = MetricFrame(metrics=metric.score, y_true=y, y_pred=values, sensitive_features=groups)
+    return float(frame.difference())
+
+
+def by_group(
+    task: str, y: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None, groups: pd.Series
+) -> pd.DataFrame:
+    """Every metric of the task for each group, with the group's row count."""
+    columns = {}
+    for name in metrics_for(task):
+        metric = METRICS[name]
+        values = scores if metric.uses_scores else predicted
+        frame = MetricFrame(
+            metrics=metric.score, y_true=y, y_pred=values, sensitive_features=groups
+        )
+        columns[name] = frame.by_group
+    table = pd.DataFrame(columns)
+    table.insert(0, "rows", groups.value_counts().reindex(table.index))
+    return table

@@ -1,0 +1,125 @@
+"""Gate ``governance``: model card, fairness, data quality and drift, privacy, lineage.
+
+Each is a named check with its own verdict in the report; the gate passes when all do.
+"""
+
+import tempfile
+from pathlib import Path
+
+from {{ cookiecutter.package }}.core.fairness import measure
+from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
+from {{ cookiecutter.package }}.core.metrics import outputs
+from {{ cookiecutter.package }}.core.privacy import forbidden_features, pii_values
+from {{ cookiecutter.package }}.io import dataset, registry
+from {{ cookiecutter.package }}.io.data import read_table
+from {{ cookiecutter.package }}.io.drift import data_report
+from {{ cookiecutter.package }}.jobs import Holdout, holdout
+from {{ cookiecutter.package }}.jobs.card import card_lineage, human_parts, lineage, unfinished
+
+
+def check(root: Path) -> GateResult:
+    """Run every check and collect their verdicts in one table."""
+    data = holdout(root)
+    checks = {
+        "model card": model_card(root),
+        "fairness": fairness(data),
+        "data quality and drift": data_quality(root, data),
+        "privacy": privacy(data),
+        "lineage": lineage_agrees(root, data),
+    }
+    table = Table(
+        ["check", "verdict", "detail"],
+        [
+            [name, "fail" if problems else "pass", listing(problems) or detail]
+            for name, (problems, detail) in checks.items()
+        ],
+    )
+    failed = {name: problems for name, (problems, _) in checks.items() if problems}
+    figures = {name: detail for name, (_, detail) in checks.items()}
+    if failed:
+        reason = "; ".join(f"{name}: {listing(problems, 2)}" for name, problems in failed.items())
+        return GateResult("governance", False, reason, figures, table)
+    return GateResult("governance", True, f"all {len(checks)} checks passed.", figures, table)
+
+
+def model_card(root: Path) -> tuple[list[str], str]:
+    """The team's parts of the card are written, and the card exists."""
+    problems = unfinished(human_parts(root))
+    return problems, "every human-written part is filled in"
+
+
+def fairness(data: Holdout) -> tuple[list[str], str]:
+    """Between-group measures of each sensitive attribute within the policy's bounds."""
+    rules = data.rules
+    predicted, scores = outputs(data.candidate(), data.x, rules.task)
+    problems, found = [], []
+    for column in rules.data.sensitive:
+        for name, bound in rules.gates.governance.fairness.items():
+            value = measure(name, data.y.to_numpy(), predicted, scores, data.groups(column))
+            found.append(f"{name} by {column} {value:.3g}")
+            if value > bound:
+                problems.append(f"{name} by {column} is {value:.3g} (at most {bound:g})")
+    return problems, "; ".join(found) + " (all within bounds)"
+
+
+def data_quality(root: Path, data: Holdout) -> tuple[list[str], str]:
+    """Evidently's quality figures on the data, and drift from the champion's training data."""
+    champion = registry.champion()
+    reference = None
+    with tempfile.TemporaryDirectory() as scratch:
+        if champion is not None:
+            path = registry.training_data(champion["run_id"], Path(scratch))
+            reference = read_table(path, dataset.SCHEMA, shown=Path("champion training data"))
+        figures = data_report(root, data.frame, reference)
+    problems = [
+        f"{figures[key]} {label}"
+        for key, label in [
+            ("missing_values", "missing values"),
+            ("constant_columns", "constant columns"),
+            ("duplicated_columns", "duplicated columns"),
+            ("empty_columns", "empty columns"),
+        ]
+        if figures[key]
+    ]
+    limit = data.rules.gates.governance.max_drift_share
+    if figures["drift_share"] is None:
+        drift = "no champion yet, so drift was not judged"
+    else:
+        drift = f"{figures['drift_share']:.0%} of columns drifted from champion data"
+        if figures["drift_share"] > limit:
+            problems.append(f"{drift} (at most {limit:.0%})")
+    return problems, f"no missing, constant, duplicated or empty columns; {drift}"
+
+
+def privacy(data: Holdout) -> tuple[list[str], str]:
+    """No forbidden or unallowed sensitive inputs, and no personal data in text columns."""
+    rules, features = data.rules, data.record["features"]
+    problems = [
+        f"input '{name}' matches a forbidden column pattern"
+        for name in forbidden_features(features, rules.gates.governance.forbidden_features)
+    ]
+    problems += [
+        f"sensitive '{name}' is an input but not in sensitive_as_features"
+        for name in features
+        if name in rules.data.excluded_features
+    ]
+    problems += pii_values(data.frame)
+    return problems, "no forbidden inputs and no personal data found in text columns"
+
+
+def lineage_agrees(root: Path, data: Holdout) -> tuple[list[str], str]:
+    """Record, MLflow run and model card name the same run, commit, data and lock."""
+    expected = lineage(data.record)
+    tags = registry.run_tags(expected["run_id"])
+    sources = {
+        "MLflow run": {**tags, "run_id": expected["run_id"]},
+        "MODEL_CARD.md": card_lineage(root),
+    }
+    problems = []
+    for source, values in sources.items():
+        for key, value in expected.items():
+            if key in values and values[key] != value:
+                problems.append(
+                    f"{key} is {str(value)[:12]} in the record, {str(values[key])[:12]} in {source}"
+                )
+    return problems, "record, MLflow run and model card agree on run, commit, data and lock"
