@@ -7,7 +7,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PROMPTS = json.loads((ROOT / "cookiecutter.json").read_text())
 
-LONGEST = "a-project-name-of-thirty-chars"  # the longest name the pre-gen hook accepts
+LONGEST = "a-project-name-of-thirty-chars"
+DEFAULT_PYTHON = PROMPTS["python_version"][0]  # the longest name the pre-gen hook accepts
 
 # Every task on every Python; licenses rotate through the combinations so each one is baked,
 # and the last combination carries the longest allowed name (line lengths, paths).

@@ -12,37 +12,39 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git_init, interpreter, run
+from tests.matrix import DEFAULT_PYTHON, ROOT, SUPPORTED
+from tests.test_generated import check_record
 
 GATES = ["standards", "reproduce", "accuracy", "explain", "governance"]
 
 
+# The supported combinations on the default Python: their projects run every task and gate.
+DEFAULTS = {o["task"]: o for o in SUPPORTED if o["python_version"] == DEFAULT_PYTHON}
+ENV = {"UV_PYTHON": interpreter(DEFAULT_PYTHON), "VIRTUAL_ENV": ""}
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Baked projects by task: set up, data, trained, evaluated and committed."""
+    """Baked projects by task: set up, linted, tested, trained, evaluated, carded, committed."""
     from cookiecutter.main import cookiecutter
-
-    from tests.matrix import ROOT
 
     projects = {}
 
     def get(task: str) -> Path:
         if task not in projects:
             output = tmp_path_factory.mktemp(task)
+            options = DEFAULTS[task]
             project = Path(
-                cookiecutter(
-                    str(ROOT), no_input=True, output_dir=output, extra_context={"task": task}
-                )
+                cookiecutter(str(ROOT), no_input=True, output_dir=output, extra_context=options)
             )
             git_init(project)
-            run("make setup data train evaluate card", cwd=project, env=ENV)
+            run("make setup lint test data train evaluate card", cwd=project, env=ENV)
+            check_record(project, options)
             run("git add -A && git -c user.name=T -c user.email=t@e.st commit -qm Train", project)
             projects[task] = project
         return projects[task]
 
     return get
-
-
-ENV = {"UV_PYTHON": interpreter("3.11"), "VIRTUAL_ENV": ""}
 
 
 def gate(project: Path, name: str) -> dict:
@@ -77,9 +79,9 @@ def package(project: Path) -> Path:
     return next((project / "src").iterdir())
 
 
-@pytest.mark.xdist_group("gates")
 @pytest.mark.parametrize("task", ["classification", "regression"])
 def test_untouched_project_passes_every_gate(trained, task):
+    """Every gate is green on the untouched bake."""
     project = trained(task)
     done = run("make gates", cwd=project, env=ENV)
     assert re.search(r"^gate\s+verdict\s+reason$", done.stdout, flags=re.MULTILINE)
@@ -90,7 +92,7 @@ def test_untouched_project_passes_every_gate(trained, task):
     assert "all 5 gates passed" in done.stdout
 
 
-@pytest.mark.xdist_group("gates")
+@pytest.mark.xdist_group("gates-a")
 class TestStandards:
     def test_flake8_violation_is_named_by_file_and_line(self, trained):
         project = trained("classification")
@@ -132,7 +134,7 @@ class TestStandards:
         assert not report["passed"] and "README.md has no '## Gates' section" in report["reason"]
 
 
-@pytest.mark.xdist_group("gates")
+@pytest.mark.xdist_group("gates-a")
 class TestReproduce:
     def test_data_edited_without_the_manifest_fails(self, trained):
         project = trained("classification")
@@ -184,7 +186,7 @@ class TestReproduce:
         )
 
 
-@pytest.mark.xdist_group("gates")
+@pytest.mark.xdist_group("gates-a")
 class TestAccuracy:
     def test_metric_below_threshold_fails(self, trained):
         project = trained("classification")
@@ -242,7 +244,7 @@ def add_column(project: Path, line: str, column: str) -> None:
     run("make data train evaluate card", cwd=project, env=ENV)
 
 
-@pytest.mark.xdist_group("gates")
+@pytest.mark.xdist_group("gates-b")
 class TestExplain:
     def test_feature_that_leaks_the_target_fails(self, trained):
         project = trained("classification")
@@ -259,7 +261,7 @@ class TestExplain:
         )
 
 
-@pytest.mark.xdist_group("gates")
+@pytest.mark.xdist_group("gates-b")
 class TestGovernance:
     def check(self, report: dict, name: str) -> str:
         row = next(row for row in report["table"]["rows"] if row[0] == name)
