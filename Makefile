@@ -38,9 +38,12 @@ demo: install  ## Bake the default project into build/demo and run its whole pip
 		&& python3 -c 'import json,sys; [print(f"  {k:10} {v:.4f}") for k,v in json.load(open(sys.argv[1]))["metrics"].items()]' \
 			$(DEMO)/gated-model/model/record.json
 
-lint: install  ## black and flake8 over the template's own code (hooks, tests)
+lint: install  ## black and flake8 over hooks and tests; zizmor, schema, actionlint on CI
 	black --check --quiet hooks tests
 	flake8 hooks tests
+	zizmor --offline --quiet .github/workflows
+	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	actionlint .github/workflows/*.yml
 
 test: lint  ## Run the template's whole test suite (after lint)
 	pytest
