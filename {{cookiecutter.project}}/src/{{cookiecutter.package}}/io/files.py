@@ -23,6 +23,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600; these are ordinary project files
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
