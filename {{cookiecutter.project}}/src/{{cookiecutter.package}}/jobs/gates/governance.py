@@ -6,12 +6,13 @@ Each is a named check with its own verdict in the report; the gate passes when a
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from {{ cookiecutter.package }}.core.fairness import measure
 from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
 from {{ cookiecutter.package }}.core.metrics import outputs
 from {{ cookiecutter.package }}.core.privacy import forbidden_features, pii_values
 from {{ cookiecutter.package }}.io import dataset, registry
-from {{ cookiecutter.package }}.io.data import read_table
 from {{ cookiecutter.package }}.io.drift import data_report
 from {{ cookiecutter.package }}.jobs import Holdout, holdout
 from {{ cookiecutter.package }}.jobs.card import card_lineage, human_parts, lineage, unfinished
@@ -65,12 +66,20 @@ def fairness(data: Holdout) -> tuple[list[str], str]:
 def data_quality(root: Path, data: Holdout) -> tuple[list[str], str]:
     """Evidently's quality figures on the data, and drift from the champion's training data."""
     champion = registry.champion()
-    reference = None
+    current, reference, changed = data.frame, None, ""
     with tempfile.TemporaryDirectory() as scratch:
         if champion is not None:
+            # The champion's data was checked against the schema of its day: read it as it is,
+            # and compare the columns both have.
             path = registry.training_data(champion["run_id"], Path(scratch))
-            reference = read_table(path, dataset.SCHEMA, shown=Path("champion training data"))
-        figures = data_report(root, data.frame, reference)
+            reference = pd.read_csv(path, dtype=dataset.SCHEMA.read_dtypes())
+            shared = [name for name in current.columns if name in reference.columns]
+            added = sorted(set(current.columns) - set(shared))
+            removed = sorted(set(reference.columns) - set(shared))
+            if added or removed:
+                changed = f"; columns added {added}, removed {removed} since the champion"
+            current, reference = current[shared], reference[shared]
+        figures = data_report(root, current, reference)
     problems = [
         f"{figures[key]} {label}"
         for key, label in [
@@ -88,7 +97,7 @@ def data_quality(root: Path, data: Holdout) -> tuple[list[str], str]:
         drift = f"{figures['drift_share']:.0%} of columns drifted from champion data"
         if figures["drift_share"] > limit:
             problems.append(f"{drift} (at most {limit:.0%})")
-    return problems, f"no missing, constant, duplicated or empty columns; {drift}"
+    return problems, f"no missing, constant, duplicated or empty columns; {drift}{changed}"
 
 
 def privacy(data: Holdout) -> tuple[list[str], str]:
