@@ -31,7 +31,7 @@ demo: install  ## Bake the default project into build/demo and run its whole pip
 	cookiecutter . --no-input --output-dir $(DEMO)
 	cd $(DEMO)/gated-model && git init -q -b main && git add -A \
 		&& git -c user.name=Demo -c user.email=demo@example.com commit -qm "Bake" \
-		&& $(MAKE) --no-print-directory setup lint test data eda train evaluate card \
+		&& $(MAKE) --no-print-directory setup lint test data eda train evaluate export card \
 		&& git add -A && git -c user.name=Demo -c user.email=demo@example.com commit -qm "Train" \
 		&& $(MAKE) --no-print-directory gates promote
 	@echo && echo "Demo project: $(DEMO)/gated-model" && echo "Holdout metrics:" \

@@ -16,6 +16,10 @@ from tests.matrix import REFUSED, SUPPORTED, label
 TREE = """
 .flake8 .gitignore .pre-commit-config.yaml .python-version LICENSE Makefile README.md
 policy.yaml pyproject.toml uv.lock benchmarks/gates.py model_card.yaml .github/CODEOWNERS
+Dockerfile .dockerignore locustfile.py benchmarks/serving.py benchmarks/serving_load.py
+src/{p}/core/inputs.py src/{p}/io/onnx_model.py src/{p}/io/service.py src/{p}/jobs/export.py
+src/{p}/jobs/serve.py src/{p}/jobs/gates/load.py src/{p}/jobs/gates/onnx.py
+tests/test_fuzz.py tests/test_service.py tests/test_onnx.py
 src/{p}/__init__.py src/{p}/__main__.py src/{p}/cli.py
 src/{p}/core/__init__.py src/{p}/core/comparison.py src/{p}/core/features.py
 src/{p}/core/gates.py src/{p}/core/metrics.py src/{p}/core/pipeline.py src/{p}/core/policy.py

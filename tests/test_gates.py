@@ -15,7 +15,7 @@ from tests.conftest import git_init, interpreter, run
 from tests.matrix import DEFAULT_PYTHON, ROOT, SUPPORTED
 from tests.test_generated import check_record
 
-GATES = ["standards", "reproduce", "accuracy", "explain", "governance"]
+GATES = ["standards", "reproduce", "accuracy", "explain", "governance", "onnx", "load"]
 
 
 # The supported combinations on the default Python: their projects run every task and gate.
@@ -38,7 +38,7 @@ def trained(tmp_path_factory):
                 cookiecutter(str(ROOT), no_input=True, output_dir=output, extra_context=options)
             )
             git_init(project)
-            run("make setup lint test data train evaluate card", cwd=project, env=ENV)
+            run("make setup lint test data train evaluate export card", cwd=project, env=ENV)
             check_record(project, options)
             run("git add -A && git -c user.name=T -c user.email=t@e.st commit -qm Train", project)
             projects[task] = project
@@ -89,7 +89,7 @@ def test_untouched_project_passes_every_gate(trained, task):
         assert re.search(rf"^{name}\s+pass\s+", done.stdout, flags=re.MULTILINE)
         report = json.loads((project / "reports" / "gates" / f"{name}.json").read_text())
         assert report["passed"] and report["reason"]
-    assert "all 5 gates passed" in done.stdout
+    assert "all 7 gates passed" in done.stdout
 
 
 @pytest.mark.xdist_group("gates-a")
@@ -241,7 +241,7 @@ def add_column(project: Path, line: str, column: str) -> None:
     return frame[SCHEMA.names]""",
     )
     edit(module, "    columns=[\n", f"    columns=[\n        {column},\n")
-    run("make data train evaluate card", cwd=project, env=ENV)
+    run("make data train evaluate export card", cwd=project, env=ENV)
 
 
 @pytest.mark.xdist_group("gates-b")
@@ -273,7 +273,7 @@ class TestGovernance:
         edit(
             project / "policy.yaml", "sensitive_as_features: []", "sensitive_as_features: [colour]"
         )
-        run("make train evaluate card", cwd=project, env=ENV)
+        run("make train evaluate export card", cwd=project, env=ENV)
         report = gate(project, "governance")
         reset(project)
         assert not report["passed"]
@@ -294,7 +294,7 @@ class TestGovernance:
             'm["sha256"] = hashlib.sha256(open("data/dataset.csv", "rb").read()).hexdigest(); '
             'json.dump(m, open("data/manifest.json", "w"))',
         )
-        run("make train evaluate card", cwd=project, env=ENV)
+        run("make train evaluate export card", cwd=project, env=ENV)
         report = gate(project, "governance")
         reset(project)
         assert not report["passed"]
@@ -342,3 +342,41 @@ class TestGovernance:
         reset(project)
         detail = self.check(report, "lineage")
         assert "data_sha256 is 000000000000 in the record" in detail and "in MLflow run" in detail
+
+
+@pytest.mark.xdist_group("gates-a")
+class TestServing:
+    def test_onnx_export_replaced_by_another_models_fails_parity(self, trained, tmp_path):
+        project = trained("classification")
+        edit(package(project) / "core" / "pipeline.py", '"C": 1.0', '"C": 0.001')
+        run("make train evaluate export", cwd=project, env=ENV)
+        other = tmp_path / "other.onnx"
+        other.write_bytes((project / "model" / "model.onnx").read_bytes())
+        reset(project)
+        (project / "model" / "model.onnx").write_bytes(other.read_bytes())
+        report = gate(project, "onnx")
+        reset(project)
+        assert not report["passed"] and "model/model.onnx" in report["reason"]
+
+    def test_slow_predict_path_breaks_the_latency_slo(self, trained):
+        project = trained("classification")
+        service = package(project) / "io" / "service.py"
+        edit(
+            service,
+            "        predicted, scores = await model.predict(inputs.as_rows(body))",
+            "        await asyncio.sleep(0.05)\n"
+            "        predicted, scores = await model.predict(inputs.as_rows(body))",
+        )
+        report = gate(project, "load")
+        reset(project)
+        assert not report["passed"] and re.search(
+            r"p95 latency \(ms\) [\d.]+ misses <= 25", report["reason"]
+        )
+
+    def test_resource_limit_below_the_measured_use_fails_with_the_figure(self, trained):
+        project = trained("classification")
+        edit(project / "policy.yaml", "max_rss_mb: 400", "max_rss_mb: 50")
+        report = gate(project, "load")
+        reset(project)
+        assert not report["passed"]
+        assert re.search(r"peak RSS \(MB\) [\d.]+ misses <= 50", report["reason"])

@@ -1,9 +1,15 @@
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from {{ cookiecutter.package }}.io.data import fetch_dataset
+from {{ cookiecutter.package }}.core.metrics import metrics_for
+from {{ cookiecutter.package }}.core.pipeline import build_pipeline
+from {{ cookiecutter.package }}.io import onnx_model
+from {{ cookiecutter.package }}.io.data import fetch_dataset, load_dataset, split
+from {{ cookiecutter.package }}.io.dataset import SCHEMA
+from {{ cookiecutter.package }}.io.record import write_record
 from {{ cookiecutter.package }}.jobs import policy as load_project_policy
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -26,14 +32,55 @@ def policy(project):
 
 @pytest.fixture(scope="session")
 def tracked(project, tmp_path_factory):
-    """A project trained and evaluated against its own throw-away MLflow store."""
+    """A project trained and evaluated against its own throw-away MLflow store.
+
+    The store stays the tracking URI for the rest of the session, so tests can load the model.
+    """
     from {{ cookiecutter.package }}.jobs.evaluate import evaluate
     from {{ cookiecutter.package }}.jobs.train import train
 
     store = tmp_path_factory.mktemp("mlflow")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'mlflow.db'}")
-        patch.chdir(store)  # keeps MLflow's artifact folder out of the project
-        train(project)
-        evaluate(project)
-    return project
+        with pytest.MonkeyPatch.context() as inside:
+            inside.chdir(store)  # keeps MLflow's artifact folder out of the project
+            train(project)
+            evaluate(project)
+        yield project
+
+
+@pytest.fixture(scope="session")
+def fitted(project, policy):
+    """The pipeline fitted on the training split, without MLflow, with the split and features."""
+    frame, digest = load_dataset(project)
+    parts = split(frame, SCHEMA, policy)
+    features = SCHEMA.features(exclude=policy.data.excluded_features)
+    pipeline = build_pipeline(features, seed=policy.data.seed).fit(parts.x_train, parts.y_train)
+    return SimpleNamespace(pipeline=pipeline, parts=parts, features=features, data_sha256=digest)
+
+
+@pytest.fixture(scope="session")
+def served(project, policy, fitted, tmp_path_factory):
+    """A root the service can start from: policy, data, the fitted pipeline's export, a record."""
+    root = tmp_path_factory.mktemp("served")
+    shutil.copy(project / "policy.yaml", root / "policy.yaml")
+    shutil.copytree(project / "data", root / "data")
+    model = {
+        "name": "{{ cookiecutter.package }}",
+        "version": "7",
+        "run_id": "fitted-in-the-tests",
+    }
+    path = root / onnx_model.MODEL
+    exported = onnx_model.export(
+        fitted.pipeline, fitted.features, {"run_id": model["run_id"]}, path
+    )
+    record = {
+        "model": model,
+        "task": policy.task,
+        "features": [column.name for column in fitted.features],
+        "data_sha256": fitted.data_sha256,
+        "metrics": {name: 0.5 for name in metrics_for(policy.task)},
+        "onnx": exported,
+    }
+    write_record(root, record)
+    return root

@@ -36,6 +36,19 @@ def _evaluate(root: Path, args) -> str:
     return "holdout metrics: " + json.dumps({k: round(v, 4) for k, v in metrics.items()})
 
 
+def _export(root: Path, args) -> str:
+    from {{ cookiecutter.package }}.jobs.export import export
+
+    exported = export(root)
+    return f"wrote {exported['file']}: {exported['bytes']} bytes, sha256 {exported['sha256'][:12]}"
+
+
+def _serve(root: Path, args) -> str:
+    from {{ cookiecutter.package }}.jobs.serve import serve
+
+    return serve(root)
+
+
 def _card(root: Path, args) -> str:
     from {{ cookiecutter.package }}.jobs.card import write_card
 
@@ -86,6 +99,8 @@ VERBS = {
     "eda": (_eda, "write an evidently summary of the data to reports/"),
     "train": (_train, "train, track in MLflow, register, write model/record.json"),
     "evaluate": (_evaluate, "score the recorded model on the holdout"),
+    "export": (_export, "export the recorded model to ONNX, model/model.onnx"),
+    "serve": (_serve, "serve model/model.onnx over HTTP on $HOST:$PORT (127.0.0.1:8000)"),
     "card": (_card, "write MODEL_CARD.md from the run and model_card.yaml"),
     "gate": (_gate, "run one gate; reports go to reports/gates/"),
     "gates": (_gates, "run every gate and print the summary table"),

@@ -1,12 +1,11 @@
-"""Fairness across the groups of a sensitive attribute, measured with fairlearn."""
+"""Fairness across the groups of a sensitive attribute, measured with fairlearn.
+
+fairlearn is imported by the functions that measure: the policy, which the prediction service
+reads, only needs the names of the measures.
+"""
 
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import (
-    MetricFrame,
-    demographic_parity_difference,
-    equalized_odds_difference,
-)
 
 from {{ cookiecutter.package }}.core.metrics import METRICS, metrics_for
 
@@ -25,6 +24,12 @@ def measure(
     name: str, y: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None, groups: pd.Series
 ) -> float:
     """One between-group measure: 0 means every group is treated alike."""
+    from fairlearn.metrics import (
+        MetricFrame,
+        demographic_parity_difference,
+        equalized_odds_difference,
+    )
+
     if name == "demographic_parity_difference":
         return float(demographic_parity_difference(y, predicted, sensitive_features=groups))
     if name == "equalized_odds_difference":
@@ -39,6 +44,8 @@ def by_group(
     task: str, y: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None, groups: pd.Series
 ) -> pd.DataFrame:
     """Every metric of the task for each group, with the group's row count."""
+    from fairlearn.metrics import MetricFrame
+
     columns = {}
     for name in metrics_for(task):
         metric = METRICS[name]

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from sklearn import metrics as sk
 
 
 @dataclass(frozen=True)
@@ -18,20 +17,35 @@ class Metric:
     uses_scores: bool = False  # classification: scored on the positive-class probability
 
 
+def _sklearn(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
+    """Scikit-learn's metric ``name``, imported when first scored: the service needs only names."""
+
+    def score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        from sklearn import metrics as sk
+
+        return getattr(sk, name)(y_true, y_pred)
+
+    return score
+
+
 def _rmsle(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     # RMSLE is defined for non-negative values; a negative prediction counts as zero.
-    return float(sk.root_mean_squared_log_error(y_true, np.clip(y_pred, 0, None)))
+    return float(_sklearn("root_mean_squared_log_error")(y_true, np.clip(y_pred, 0, None)))
 
 
 METRICS: dict[str, Metric] = {
-    "accuracy": Metric("classification", True, sk.accuracy_score, "accuracy"),
-    "f1": Metric("classification", True, sk.f1_score, "f1"),
-    "roc_auc": Metric("classification", True, sk.roc_auc_score, "roc_auc", uses_scores=True),
-    "log_loss": Metric("classification", False, sk.log_loss, "neg_log_loss", uses_scores=True),
-    "mse": Metric("regression", False, sk.mean_squared_error, "neg_mean_squared_error"),
-    "mae": Metric("regression", False, sk.mean_absolute_error, "neg_mean_absolute_error"),
+    "accuracy": Metric("classification", True, _sklearn("accuracy_score"), "accuracy"),
+    "f1": Metric("classification", True, _sklearn("f1_score"), "f1"),
+    "roc_auc": Metric(
+        "classification", True, _sklearn("roc_auc_score"), "roc_auc", uses_scores=True
+    ),
+    "log_loss": Metric(
+        "classification", False, _sklearn("log_loss"), "neg_log_loss", uses_scores=True
+    ),
+    "mse": Metric("regression", False, _sklearn("mean_squared_error"), "neg_mean_squared_error"),
+    "mae": Metric("regression", False, _sklearn("mean_absolute_error"), "neg_mean_absolute_error"),
     "rmsle": Metric("regression", False, _rmsle, "neg_root_mean_squared_log_error"),
-    "r2": Metric("regression", True, sk.r2_score, "r2"),
+    "r2": Metric("regression", True, _sklearn("r2_score"), "r2"),
 }
 
 

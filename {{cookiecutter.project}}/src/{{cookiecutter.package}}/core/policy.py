@@ -101,6 +101,32 @@ class GovernanceGate(Strict):
     forbidden_features: list[str]
 
 
+class OnnxGate(Strict):
+    """The exported ONNX model must predict what the scikit-learn pipeline predicts."""
+
+    tolerance: float = Field(gt=0)
+
+
+class LoadGate(Strict):
+    """The service, started with the production command, under a Locust load."""
+
+    users: int = Field(ge=1)
+    spawn_rate: float = Field(gt=0)
+    seconds: int = Field(ge=1)
+    workers: int = Field(ge=1)
+    p95_ms: float = Field(gt=0)
+    max_failure_ratio: float = Field(ge=0, le=1)
+    min_rps: float = Field(ge=0)
+    max_cpu_percent: float = Field(gt=0)
+    max_rss_mb: float = Field(gt=0)
+
+
+class Service(Strict):
+    """The prediction service."""
+
+    max_batch: int = Field(ge=1)
+
+
 class Gates(Strict):
     """Settings of each gate."""
 
@@ -109,6 +135,8 @@ class Gates(Strict):
     accuracy: AccuracyGate
     explain: ExplainGate
     governance: GovernanceGate
+    onnx: OnnxGate
+    load: LoadGate
 
 
 class Policy(Strict):
@@ -120,6 +148,7 @@ class Policy(Strict):
     data: DataPolicy
     thresholds: dict[str, Threshold]
     gates: Gates
+    service: Service
 
     @model_validator(mode="after")
     def _metrics_fit_task(self) -> "Policy":

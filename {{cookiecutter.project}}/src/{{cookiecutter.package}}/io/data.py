@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from {{ cookiecutter.package }}.core import ProjectError
 from {{ cookiecutter.package }}.core.policy import Policy
@@ -79,6 +78,8 @@ def check(frame: pd.DataFrame, schema: DatasetSchema, what: str) -> None:
 
 def split(frame: pd.DataFrame, schema: DatasetSchema, policy: Policy) -> Split:
     """Deterministic split into training and holdout (stratified for classification)."""
+    from sklearn.model_selection import train_test_split  # imported here: the service needs none
+
     features = [c.name for c in schema.features(exclude=policy.data.excluded_features)]
     target = frame[schema.target]
     if policy.task == "classification":
@@ -91,3 +92,9 @@ def split(frame: pd.DataFrame, schema: DatasetSchema, policy: Policy) -> Split:
         stratify=target if policy.task == "classification" else None,
     )
     return Split(x_train, y_train, x_holdout, y_holdout)
+
+
+def holdout_rows(root: Path, policy: Policy) -> list[dict]:
+    """The holdout's feature rows as plain dicts: realistic requests for the service."""
+    frame, _ = load_dataset(root)
+    return split(frame, dataset.SCHEMA, policy).x_holdout.to_dict(orient="records")

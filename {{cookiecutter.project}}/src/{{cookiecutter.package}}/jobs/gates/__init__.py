@@ -9,6 +9,8 @@ from {{ cookiecutter.package }}.jobs.gates import (
     accuracy,
     explain,
     governance,
+    load,
+    onnx,
     reproduce,
     standards,
 )
@@ -19,6 +21,8 @@ GATES = {
     "accuracy": accuracy.check,
     "explain": explain.check,
     "governance": governance.check,
+    "onnx": onnx.check,
+    "load": load.check,
 }
 
 

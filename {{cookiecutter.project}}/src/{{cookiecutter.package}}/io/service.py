@@ -1,0 +1,222 @@
+"""The prediction service: a FastAPI app over the exported ONNX model.
+
+Requests are typed from the dataset schema (``core/inputs.py``), so the OpenAPI document at
+``/docs`` lists the real fields, and a bad request gets 422 naming each bad field. The model is
+loaded once, at startup. Only runtime dependencies are imported: no MLflow, no training tools.
+"""
+
+import asyncio
+import json
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from fastapi import Body, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, create_model
+
+from {{ cookiecutter.package }}.core import inputs
+from {{ cookiecutter.package }}.core.policy import Policy
+from {{ cookiecutter.package }}.core.schema import Column, DatasetSchema
+from {{ cookiecutter.package }}.io import dataset, onnx_model
+
+log = logging.getLogger("uvicorn.error")
+
+
+class Batcher:
+    """One model call for the rows of every request that arrives in the same event-loop turn.
+
+    The call runs right after that turn: no request waits for others to arrive, and under load
+    the model's fixed cost per call is shared by the requests read together.
+    """
+
+    def __init__(self, model: onnx_model.OnnxModel, features: list[Column]):
+        """Batch the rows of ``features`` for ``model``."""
+        self.model = model
+        self.features = features
+        self.waiting: list[tuple[list, asyncio.Future]] = []
+
+    async def predict(self, rows: list) -> tuple[np.ndarray, np.ndarray | None]:
+        """Predictions (and scores) for ``rows``, once their batch has run."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.waiting.append((rows, future))
+        if len(self.waiting) == 1:
+            loop.call_soon(self._run)
+        return await future
+
+    def _run(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        every = [row for rows, _ in waiting for row in rows]
+        try:
+            predicted, scores = self.model.predict(inputs.columns(every, self.features))
+        except Exception as error:  # every waiting request must hear of it, whatever it is
+            for _, future in waiting:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        start = 0
+        for rows, future in waiting:
+            end = start + len(rows)
+            if not future.done():  # a request whose client left is cancelled
+                future.set_result(
+                    (predicted[start:end], None if scores is None else scores[start:end])
+                )
+            start = end
+
+
+class Health(BaseModel):
+    """Whether the service can predict."""
+
+    status: Literal["ok", "starting"]
+
+
+class Metadata(BaseModel):
+    """The model being served, as the record describes it."""
+
+    name: str
+    version: str
+    run_id: str
+    task: str
+    features: list[str]
+    data_sha256: str
+    onnx_sha256: str
+    git_sha: str
+    metrics: dict[str, float]
+    max_batch: int
+
+
+def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
+    """The app for the record's model; the model itself loads when the app starts."""
+    features = dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    row = inputs.row_model(features)
+    body_type = inputs.body_type(row, rules.service.max_batch)
+    labels = _labels(dataset.SCHEMA)
+    version = record["model"]["version"]
+    metadata = _metadata(record, rules)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        model = onnx_model.load(root, record)
+        model.predict(inputs.columns([row(**inputs.example(features))], features))  # warm up
+        app.state.model = Batcher(model, features)
+        log.info("model %s version %s loaded, sha256 %s", metadata.name, version, model.sha256)
+        yield
+
+    app = FastAPI(
+        title=f"{metadata.name} prediction service",
+        version=version,
+        description=rules.goal,
+        lifespan=lifespan,
+    )
+    app.state.model = None
+    app.add_exception_handler(RequestValidationError, _rejection(rules.service.max_batch))
+
+    @app.post(
+        "/predict",
+        response_model=_predictions_model(rules.task, labels),
+        responses={
+            413: {"description": f"More than {rules.service.max_batch} rows"},
+            415: {"description": "A body that is not JSON"},
+            503: {"description": "The model is not loaded yet"},
+        },
+    )
+    async def predict(body: Annotated[body_type, Body()]) -> Response:
+        """Predict one row, or a list of rows; each prediction is in its row's place."""
+        model = app.state.model
+        if model is None:
+            return JSONResponse({"detail": "the model is not loaded yet"}, status_code=503)
+        predicted, scores = await model.predict(inputs.as_rows(body))
+        if not np.isfinite(predicted if scores is None else scores).all():
+            return JSONResponse({"detail": "the model gave no finite output"}, status_code=422)
+        if scores is None:
+            items = [{"value": value} for value in predicted.tolist()]
+        else:
+            pairs = zip(predicted.tolist(), scores.tolist())
+            items = [{"label": labels[label], "probability": score} for label, score in pairs]
+        payload = {"model_version": version, "predictions": items}
+        return Response(json.dumps(payload, separators=(",", ":")), media_type="application/json")
+
+    @app.get("/health", response_model=Health, responses={503: {"model": Health}})
+    async def health() -> Response:
+        """200 once the model is loaded and can predict; 503 before."""
+        if app.state.model is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/metadata", response_model=Metadata)
+    async def describe() -> Metadata:
+        """The served model: version, training run, data hash and holdout metrics."""
+        return metadata
+
+    return app
+
+
+def _metadata(record: dict, rules: Policy) -> Metadata:
+    model = record["model"]
+    return Metadata(
+        name=model["name"],
+        version=model["version"],
+        run_id=model["run_id"],
+        task=record["task"],
+        features=record["features"],
+        data_sha256=record["data_sha256"],
+        onnx_sha256=record.get("onnx", {}).get("sha256", ""),
+        git_sha=record.get("git_sha", "unknown"),
+        metrics=record.get("metrics", {}),
+        max_batch=rules.service.max_batch,
+    )
+
+
+def _labels(schema: DatasetSchema) -> list[str]:
+    """Names of the model's classes 0 and 1: the target's other value, and its positive one."""
+    target = schema.column(schema.target)
+    others = [value for value in target.values or [] if value != schema.positive]
+    negative = others[0] if len(others) == 1 else f"not {schema.positive}"
+    return [negative, str(schema.positive)]
+
+
+def _predictions_model(task: str, labels: list[str]) -> type[BaseModel]:
+    if task == "classification":
+        item = create_model(
+            "Prediction", label=(Literal[tuple(labels)], ...), probability=(float, ...)
+        )
+    else:
+        item = create_model("Prediction", value=(float, ...))
+    return create_model("Predictions", model_version=(str, ...), predictions=(list[item], ...))
+
+
+def _rejection(max_batch: int):
+    """The 422 handler: each problem as ``loc``, ``msg``, ``type``; 413 and 415 where they fit."""
+
+    async def reject(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [_problem(item) for item in error.errors()]
+        whole = [item["type"] for item in problems if item["loc"] == ["body"]]
+        if "too_long" in whole:
+            detail = f"a request takes at most {max_batch} rows"
+            return JSONResponse({"detail": detail}, status_code=413)
+        sent = whole and "missing" not in whole
+        if sent and not _is_json(request.headers.get("content-type", "")):
+            detail = "send the rows as JSON, with the header Content-Type: application/json"
+            return JSONResponse({"detail": detail}, status_code=415)
+        return JSONResponse({"detail": problems}, status_code=422)
+
+    return reject
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def _problem(item: dict) -> dict:
+    """One validation problem, without the echoed input and the union's tag in its location."""
+    where = list(item["loc"])
+    if len(where) > 1 and where[0] == "body" and where[1] in ("row", "rows"):
+        del where[1]
+    return {"loc": where, "msg": item["msg"], "type": item["type"]}

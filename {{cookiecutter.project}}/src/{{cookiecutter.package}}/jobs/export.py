@@ -1,0 +1,32 @@
+"""``make export``: the recorded pipeline to ONNX, ``model/model.onnx``, its hash in the record."""
+
+from pathlib import Path
+
+from {{ cookiecutter.package }}.core import ProjectError
+from {{ cookiecutter.package }}.io import dataset, onnx_model, registry
+from {{ cookiecutter.package }}.io.record import read_record, write_record
+from {{ cookiecutter.package }}.jobs import policy
+
+
+def export(root: Path) -> dict:
+    """Export the record's model with one input per feature; returns the record's ``onnx``."""
+    rules = policy(root)
+    record = read_record(root)
+    features = dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    names = [column.name for column in features]
+    if record.get("features") != names:
+        raise ProjectError(
+            f"the record's model takes {record.get('features')}, the schema and policy give "
+            f"{names} (run `make train evaluate`)"
+        )
+    model = record["model"]
+    pipeline = registry.load_model(f"runs:/{model['run_id']}/model")
+    metadata = {
+        "name": model["name"],
+        "version": model["version"],
+        "run_id": model["run_id"],
+        "data_sha256": record["data_sha256"],
+    }
+    exported = onnx_model.export(pipeline, features, metadata, root / onnx_model.MODEL)
+    write_record(root, {**record, "onnx": exported})
+    return exported

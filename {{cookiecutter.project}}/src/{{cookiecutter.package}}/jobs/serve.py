@@ -1,0 +1,51 @@
+"""``make serve``: the prediction service, one uvicorn process on uvloop and httptools."""
+
+import os
+from pathlib import Path
+
+from {{ cookiecutter.package }}.core import ProjectError
+from {{ cookiecutter.package }}.io import onnx_model
+from {{ cookiecutter.package }}.io.record import read_record
+from {{ cookiecutter.package }}.jobs import policy
+
+# The production command: `make serve`, the Dockerfile and the load gate run exactly this. It
+# needs the runtime dependencies alone, no dependency group.
+COMMAND = [
+    "uv",
+    "run",
+    "--locked",
+    "--no-default-groups",
+    "{{ cookiecutter.project }}",
+    "serve",
+]
+# One process on uvloop and httptools, without access log: what the service runs with.
+UVICORN = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "workers": 1,
+    "access_log": False,
+    "server_header": False,
+}
+
+
+def address() -> tuple[str, int]:
+    """Host and port to listen on: ``HOST`` and ``PORT``, by default 127.0.0.1 and 8000."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    port = os.environ.get("PORT") or "8000"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ProjectError(f"PORT={port!r} is not a port number")
+    return host, int(port)
+
+
+def serve(root: Path) -> str:
+    """Serve the record's exported model until stopped; refuses a model that is not the record's."""
+    import uvicorn
+
+    from {{ cookiecutter.package }}.io.service import create_app
+
+    rules = policy(root)
+    record = read_record(root)
+    onnx_model.read(root, record)  # a wrong model stops here, in one line, before the port opens
+    host, port = address()
+    uvicorn.run(create_app(root, rules, record), host=host, port=port, **UVICORN)
+    return "service stopped"

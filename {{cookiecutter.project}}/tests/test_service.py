@@ -1,0 +1,262 @@
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package }}.core import ProjectError
+from {{ cookiecutter.package }}.io import onnx_model
+from {{ cookiecutter.package }}.io.dataset import SCHEMA
+from {{ cookiecutter.package }}.io.record import read_record
+from {{ cookiecutter.package }}.io.service import create_app
+from {{ cookiecutter.package }}.jobs import policy as load_policy
+from {{ cookiecutter.package }}.jobs.serve import COMMAND, serve
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def app_for(root, max_batch=None):
+    rules = load_policy(root)
+    if max_batch is not None:
+        rules.service.max_batch = max_batch
+    return create_app(root, rules, read_record(root))
+
+
+@pytest.fixture(scope="module")
+def client(served):
+    with TestClient(app_for(served)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def rows(fitted):
+    return fitted.parts.x_holdout.head(50).to_dict(orient="records")
+
+
+def outputs(body, task):
+    """Probabilities (classification) or values (regression) of a /predict answer."""
+    key = "probability" if task == "classification" else "value"
+    return np.array([item[key] for item in body["predictions"]])
+
+
+def test_health_is_503_until_the_model_is_loaded(served):
+    app = app_for(served)
+    assert TestClient(app).get("/health").status_code == 503
+    with TestClient(app) as client:
+        answer = client.get("/health")
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+
+
+def test_one_row_and_a_batch_get_the_pipeline_predictions(client, fitted, rows, policy):
+    x = fitted.parts.x_holdout.head(len(rows))
+    one = client.post("/predict", json=rows[0])
+    batch = client.post("/predict", json=rows)
+    assert one.status_code == batch.status_code == 200
+    assert len(one.json()["predictions"]) == 1 and len(batch.json()["predictions"]) == len(rows)
+    if policy.task == "classification":
+        expected = fitted.pipeline.predict_proba(x)[:, 1]
+        positive = np.array([i["label"] == SCHEMA.positive for i in batch.json()["predictions"]])
+        assert (positive == (fitted.pipeline.predict(x) == 1)).all()
+    else:
+        expected = fitted.pipeline.predict(x)
+    tolerance = policy.gates.onnx.tolerance * np.maximum(1, np.abs(expected))
+    assert (np.abs(outputs(batch.json(), policy.task) - expected) <= tolerance).all()
+    assert outputs(one.json(), policy.task)[0] == pytest.approx(expected[0], abs=tolerance[0])
+
+
+def test_metadata_comes_from_the_record(client, served, policy):
+    record = read_record(served)
+    body = client.get("/metadata").json()
+    assert body["version"] == record["model"]["version"]
+    assert body["run_id"] == record["model"]["run_id"]
+    assert body["data_sha256"] == record["data_sha256"]
+    assert body["onnx_sha256"] == record["onnx"]["sha256"]
+    assert body["metrics"] == record["metrics"] and body["features"] == record["features"]
+    assert body["max_batch"] == policy.service.max_batch
+
+
+def test_each_bad_field_is_named(client, fitted, rows):
+    numeric = next(c for c in fitted.features if c.kind != "category")
+    category = next(c for c in fitted.features if c.kind == "category")
+    broken = {**rows[0], numeric.name: "many", category.name: "not-a-value", "surprise": 1}
+    missing = next(name for name in rows[0] if name not in (numeric.name, category.name))
+    del broken[missing]
+    answer = client.post("/predict", json=broken)
+    assert answer.status_code == 422
+    named = {tuple(problem["loc"]): problem["msg"] for problem in answer.json()["detail"]}
+    expected = {("body", name) for name in (numeric.name, category.name, "surprise", missing)}
+    assert set(named) == expected
+    in_a_batch = client.post("/predict", json=[rows[0], broken])
+    assert {tuple(p["loc"])[:2] for p in in_a_batch.json()["detail"]} == {("body", 1)}
+
+
+def test_values_out_of_the_schema_range_are_refused(client, fitted, rows):
+    bounded = [c for c in fitted.features if c.kind != "category" and c.max is not None]
+    for column in bounded:
+        answer = client.post("/predict", json={**rows[0], column.name: column.max + 1})
+        assert answer.status_code == 422
+        assert answer.json()["detail"][0]["loc"] == ["body", column.name]
+
+
+def test_excluded_sensitive_features_are_not_inputs(client, policy, rows):
+    if not policy.data.excluded_features:
+        pytest.skip("the policy excludes no sensitive feature")
+    documented = client.get("/openapi.json").json()["components"]["schemas"]["Row"]["properties"]
+    for name in policy.data.excluded_features:
+        assert name not in documented
+        value = SCHEMA.column(name).values[0] if SCHEMA.column(name).values else 1
+        answer = client.post("/predict", json={**rows[0], name: value})
+        assert answer.status_code == 422
+        assert answer.json()["detail"][0]["type"] == "extra_forbidden"
+
+
+def test_a_batch_above_the_policy_maximum_is_413(served, rows):
+    with TestClient(app_for(served, max_batch=3)) as client:
+        assert client.post("/predict", json=rows[:3]).status_code == 200
+        assert client.post("/predict", json=rows[:4]).status_code == 413
+        assert client.post("/predict", json=[]).status_code == 422
+
+
+def test_openapi_documents_each_feature_with_its_bounds(client, fitted):
+    row = client.get("/openapi.json").json()["components"]["schemas"]["Row"]
+    assert list(row["properties"]) == [c.name for c in fitted.features]
+    assert set(row["required"]) == set(row["properties"]) and row["additionalProperties"] is False
+    for column in fitted.features:
+        field = row["properties"][column.name]
+        if column.kind == "category":
+            assert field["enum"] == column.values
+        else:
+            assert field["type"] == ("integer" if column.kind == "integer" else "number")
+            if column.min is not None:
+                assert field["minimum"] == column.min
+            if column.max is not None:
+                assert field["maximum"] == column.max
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"", "application/json"),
+        (b"not json", "application/json"),
+        (b'{"a": NaN}', "application/json"),
+        (b"NaN", "application/json"),
+        (b"1e999", "application/json"),
+        (b"\xff\xfe", "application/json"),
+        (b"[" * 5000 + b"]" * 5000, "application/json"),
+        (b"[[]]", "application/json"),
+        (b"null", "application/json"),
+        (b'"text"', "application/json"),
+        (b"a=1", "application/x-www-form-urlencoded"),
+        (b"{}", "text/plain"),
+        (b"{}", None),
+    ],
+)
+def test_malformed_bodies_get_a_4xx_never_a_5xx(client, body, content_type):
+    headers = {"content-type": content_type} if content_type else {}
+    answer = client.post("/predict", content=body, headers=headers)
+    assert 400 <= answer.status_code < 500, answer.text
+
+
+def test_a_model_that_is_not_the_recorded_one_is_refused(served, fitted, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(served, root)
+    other = clone(fitted.pipeline).fit(  # the same pipeline, fitted on less data
+        fitted.parts.x_train.head(200), fitted.parts.y_train.head(200)
+    )
+    onnx_model.export(other, fitted.features, {}, root / onnx_model.MODEL)
+    with pytest.raises(ProjectError, match="is not the recorded model's export"):
+        onnx_model.read(root, read_record(root))
+    monkeypatch.chdir(root)
+    with pytest.raises(ProjectError, match=r"model/model.onnx has sha256 \w+, the record says"):
+        serve(root)  # refused before the port opens
+
+
+def test_the_production_command_is_the_same_everywhere():
+    dockerfile = (PROJECT / "Dockerfile").read_text()
+    cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
+    assert json.loads(cmd.removeprefix("CMD ")) == COMMAND
+    if shutil.which("make"):
+        recipe = subprocess.run(["make", "-s", "-n", "serve"], cwd=PROJECT, capture_output=True)
+        assert recipe.stdout.decode().strip() == " ".join(COMMAND)
+
+
+def not_runtime_modules() -> set[str]:
+    """Top-level modules that only dependency groups bring: the service must import none."""
+    from importlib.metadata import packages_distributions
+
+    locked = subprocess.run(
+        ["uv", "export", "--frozen", "--no-default-groups", "--no-hashes", "--no-emit-project"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    runtime = {
+        line.split("==")[0].strip().lower().replace("_", "-")
+        for line in locked.splitlines()
+        if "==" in line
+    }
+    return {
+        module
+        for module, names in packages_distributions().items()
+        if not {name.lower().replace("_", "-") for name in names} & runtime
+    }
+
+
+BLOCKING = """
+import sys
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ModuleNotFoundError(name + " is not a runtime dependency")
+
+sys.meta_path.insert(0, Refuse())
+from {{ cookiecutter.package }}.cli import main
+sys.exit(main(["serve"]))
+"""
+
+
+def test_the_service_runs_on_runtime_dependencies_alone(served, rows):
+    blocked = not_runtime_modules()
+    assert {"mlflow", "locust", "skl2onnx"} <= blocked
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"HOST": "127.0.0.1", "PORT": str(port), "PATH": str(Path(sys.executable).parent)}
+    server = subprocess.Popen(
+        [sys.executable, "-c", BLOCKING.format(blocked=blocked)],
+        cwd=served,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert server.poll() is None, server.stdout.read()
+        request = urllib.request.Request(
+            f"{url}/predict",
+            data=json.dumps(rows[0]).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            assert answer.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
