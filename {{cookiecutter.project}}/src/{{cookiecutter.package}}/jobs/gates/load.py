@@ -78,7 +78,10 @@ def check(root: Path) -> GateResult:
 def _run(root: Path, rules, target: str, reports: Path) -> tuple[dict, dict]:
     """Start the service, sample it while Locust loads it, stop it: Locust's totals, resources."""
     port = _free_port()
-    service = _container(port) if target == "container" else _process(root, port, reports)
+    if target == "container":
+        service = _container(port, rules.gates.load)
+    else:
+        service = _process(root, port, reports)
     sampler = None
     try:
         # Locust's rows, picked while the service starts: Locust then starts in a second.
@@ -132,11 +135,27 @@ def _process(root: Path, port: int, reports: Path) -> Service:
     return Service(child.pid, lambda: child.poll() is None, stop, last_words)
 
 
-def _container(port: int) -> Service:
-    """The Docker image ``LOAD_IMAGE`` as a container; its processes are sampled on the host."""
+def _container(port: int, limits) -> Service:
+    """The Docker image ``LOAD_IMAGE`` as a container, held by cgroups to the policy's limits.
+
+    Its processes are sampled on the host, like the local process's.
+    """
     image = os.environ.get("LOAD_IMAGE", IMAGE)
     name = f"{IMAGE}-load-{port}"
-    _docker("run", "--rm", "--detach", "--name", name, "--publish", f"127.0.0.1:{port}:8000", image)
+    _docker(
+        "run",
+        "--rm",
+        "--detach",
+        "--name",
+        name,
+        "--memory",
+        f"{limits.max_rss_mb:g}m",
+        "--cpus",
+        f"{limits.max_cpu_percent / 100:g}",
+        "--publish",
+        f"127.0.0.1:{port}:8000",
+        image,
+    )
     pid = int(json.loads(_docker("inspect", name))[0]["State"]["Pid"])
     return Service(
         pid,
