@@ -44,6 +44,7 @@ lint: install  ## black and flake8 over hooks and tests; zizmor, schema, actionl
 	zizmor --offline --quiet .github/workflows
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	actionlint .github/workflows/*.yml
+	check-jsonschema --builtin-schema vendor.github-actions tests/actions/*/action.yml
 
 test: lint  ## Run the template's whole test suite (after lint)
 	pytest

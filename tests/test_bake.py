@@ -20,6 +20,8 @@ Dockerfile .dockerignore locustfile.py benchmarks/serving.py benchmarks/serving_
 src/{p}/core/inputs.py src/{p}/io/onnx_model.py src/{p}/io/service.py src/{p}/jobs/export.py
 src/{p}/jobs/serve.py src/{p}/jobs/gates/load.py src/{p}/jobs/gates/onnx.py
 tests/test_fuzz.py tests/test_service.py tests/test_onnx.py
+src/{p}/io/server.py src/{p}/jobs/release.py .github/workflows/gates.yml
+.github/workflows/deploy.yml .github/dependabot.yml .github/pull_request_template.md
 src/{p}/__init__.py src/{p}/__main__.py src/{p}/cli.py
 src/{p}/core/__init__.py src/{p}/core/comparison.py src/{p}/core/features.py
 src/{p}/core/gates.py src/{p}/core/metrics.py src/{p}/core/pipeline.py src/{p}/core/policy.py
@@ -35,7 +37,8 @@ tests/conftest.py tests/test_data.py tests/test_metrics.py tests/test_model.py
 tests/test_policy.py tests/test_schema.py
 """
 
-JINJA = re.compile(r"{{|{%")
+# Jinja left behind; a GitHub expression, ``${{ }}``, is meant to be there.
+JINJA = re.compile(r"(?<!\$){{|{%")
 
 
 def files(project: Path) -> set[str]:
@@ -56,6 +59,14 @@ def test_each_combination_bakes_the_exact_tree(bake, options):
     assert (project / "LICENSE").read_text().strip()
     # The generated code is black- and flake8-clean as baked (the same config the project uses).
     run("black --check --quiet . && flake8", cwd=project)
+    # Its workflows pass the three checkers with zero findings (each exits non-zero on one).
+    run(
+        "zizmor --offline --quiet .github"
+        " && check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml"
+        " && check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml"
+        " && actionlint .github/workflows/*.yml",
+        cwd=project,
+    )
 
 
 HOSTILE = [

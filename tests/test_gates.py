@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import git_init, interpreter, run
 from tests.matrix import DEFAULT_PYTHON, ROOT, SUPPORTED
@@ -38,7 +39,9 @@ def trained(tmp_path_factory):
                 cookiecutter(str(ROOT), no_input=True, output_dir=output, extra_context=options)
             )
             git_init(project)
-            run("make setup lint test data train evaluate export card", cwd=project, env=ENV)
+            # Classification's unit tests run in the workflow's tests job (TestWorkflow).
+            tests = "" if task == "classification" else "test"
+            run(f"make setup lint {tests} data train evaluate export card", cwd=project, env=ENV)
             check_record(project, options)
             run("git add -A && git -c user.name=T -c user.email=t@e.st commit -qm Train", project)
             projects[task] = project
@@ -79,7 +82,8 @@ def package(project: Path) -> Path:
     return next((project / "src").iterdir())
 
 
-@pytest.mark.parametrize("task", ["classification", "regression"])
+# Classification's untouched gates run through the pull-request workflow (TestWorkflow).
+@pytest.mark.parametrize("task", ["regression"])
 def test_untouched_project_passes_every_gate(trained, task):
     """Every gate is green on the untouched bake."""
     project = trained(task)
@@ -380,3 +384,163 @@ class TestServing:
         reset(project)
         assert not report["passed"]
         assert re.search(r"peak RSS \(MB\) [\d.]+ misses <= 50", report["reason"])
+
+
+ACTIONS = ROOT / "tests" / "actions"
+
+
+def stand_ins(workflow: Path) -> list[str]:
+    """``--local-repository`` options: each action the workflow pins, by its exact reference,
+    replaced by the stand-in of the same name in tests/actions (act copies for checkout)."""
+    options = []
+    for reference, name in sorted(
+        set(re.findall(r"uses: ([\w-]+/([\w-]+)@[0-9a-f]{40})", workflow.read_text()))
+    ):
+        if name != "checkout":
+            assert (ACTIONS / name / "action.yml").exists(), f"no stand-in for {reference}"
+            options += ["--local-repository", f"{reference}={ACTIONS / name}"]
+    return options
+
+
+def act(project: Path, tmp: Path, *options: str) -> tuple[int, str]:
+    """Run the pull-request workflow with act on this host; its exit code and log.
+
+    Artifacts and the pull-request comment the stand-ins keep land in ``tmp/artifacts``.
+    """
+    home, artifacts = tmp / "home", tmp / "artifacts"
+    home.mkdir(parents=True)
+    artifacts.mkdir()
+    repository = f"your-org/{project.name}"
+    if subprocess.run("git remote get-url origin", shell=True, cwd=project).returncode:
+        run(f"git remote add origin https://github.com/{repository}.git", cwd=project)
+    event = tmp / "event.json"
+    head = {"repo": {"full_name": repository}}
+    event.write_text(json.dumps({"pull_request": {"number": 1, "head": head}}))
+    workflow = project / ".github" / "workflows" / "gates.yml"
+    cache = run("uv cache dir", cwd=project).stdout.strip()  # before HOME moves
+    command = [
+        "act",
+        "pull_request",
+        "--workflows",
+        str(workflow),
+        "--eventpath",
+        str(event),
+        "--platform",
+        "ubuntu-latest=-self-hosted",
+        "--no-cache-server",
+        "--rm",
+        # No Docker engine here: the load gate runs the service as a process, not a container.
+        "--var",
+        "SERVICE_TARGET=process",
+        *stand_ins(workflow),
+        *options,
+    ]
+    env = {**os.environ, **ENV, "HOME": str(home), "UV_CACHE_DIR": cache}
+    env["STANDIN_ARTIFACTS"] = str(artifacts)
+    done = subprocess.run(
+        command, cwd=project, env=env, capture_output=True, text=True, timeout=1200
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def summaries(log: str) -> list[tuple[str, str]]:
+    """(job, text) of every job summary act printed; a matrix leg's job is its gate's name."""
+    found = re.findall(
+        r"^\[gates/([\w-]+?)(?:-\d+)?\s*\]\s+⚙  Summary - (.*?)(?=^\[)", log, re.M | re.S
+    )
+    return [(job, text.strip()) for job, text in found]
+
+
+def matrix_tasks(project: Path) -> dict[str, str]:
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "gates.yml").read_text())
+    return {
+        leg["gate"]: leg["task"]
+        for leg in workflow["jobs"]["gate"]["strategy"]["matrix"]["include"]
+    }
+
+
+@pytest.mark.xdist_group("gates-a")
+class TestWorkflow:
+    def test_pull_request_workflow_runs_every_gate_green(self, trained, tmp_path):
+        project = trained("classification")
+        tasks = matrix_tasks(project)
+        # act starts every matrix leg at once on two cores; the load leg runs on its own after
+        # the others, as on GitHub where each leg has a machine to itself.
+        others = [
+            option for gate in tasks if gate != "load" for option in ("--matrix", f"gate:{gate}")
+        ]
+        logs = []
+        for number, legs in enumerate([others, ["--matrix", "gate:load"]]):
+            code, log = act(project, tmp_path / str(number), *legs)
+            assert code == 0, log[-4000:]
+            assert "Success - Main Every gate passed" in log
+            logs.append(log)
+        log = "\n".join(logs)
+        for task in tasks.values():
+            assert f"Success - Main make {task}" in log, f"make {task} did not succeed"
+        legs = "\n".join(text for job, text in summaries(log) if job != "comment")
+        comments = "\n".join(
+            (tmp_path / str(n) / "artifacts" / "comment.md").read_text() for n in (0, 1)
+        )
+        for name in GATES:
+            (found,) = tmp_path.glob(f"*/artifacts/reports-*/gates/{name}.json")
+            assert json.loads(found.read_text())["passed"], name
+            assert f"### ✅ {name}: passed" in legs, f"no job summary for {name}"
+            assert f"### ✅ {name}: passed" in comments, f"{name} missing from the comment"
+        assert comments.startswith("<!-- gates-report -->")
+
+    def test_a_flake8_violation_fails_standards_and_gates_passed(self, trained, tmp_path):
+        project = trained("classification")
+        target = package(project) / "core" / "metrics.py"
+        edit(target, "import numpy as np\n", "import os\nimport numpy as np\n")
+        code, log = act(project, tmp_path, "--matrix", "gate:standards")
+        reset(project)
+        assert code != 0
+        assert "Failure - Main make gate-standards" in log
+        assert re.search(r"core/metrics\.py:\d+:\d+: F401 'os' imported but unused", log)
+        assert ("standards", "### ❌ standards: FAILED") in [
+            (job, text.splitlines()[0]) for job, text in summaries(log)
+        ]
+        assert "Failure - Main Every gate passed" in log
+
+
+def champion(project: Path) -> str:
+    """The registry's champion version in the project's store ('' when there is none)."""
+    code = (
+        f"from {package(project).name}.io import registry; "
+        "c = registry.champion(); print(c['version'] if c else '')"
+    )
+    return run(f'uv run --locked python -c "{code}"', cwd=project, env=ENV).stdout.strip()
+
+
+@pytest.mark.xdist_group("gates-b")
+class TestRelease:
+    def test_the_champion_moves_only_after_the_smoke_test_passes(self, trained):
+        project = trained("classification")
+        run("make promote", cwd=project, env=ENV)
+        before = champion(project)
+        run("make train evaluate export", cwd=project, env=ENV)  # the next candidate
+        candidate = json.loads((project / "model" / "record.json").read_text())["model"]
+        assert candidate["version"] != before
+        onnx = project / "model" / "model.onnx"
+        onnx.write_bytes(onnx.read_bytes() + b"\0")  # a damaged artifact in the release
+        done = subprocess.run(
+            "make release",
+            shell=True,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **ENV},
+        )
+        moved_anyway = champion(project)
+        run("make export release", cwd=project, env=ENV)
+        after = champion(project)
+        deployment = json.loads((project / "reports/deployment/record.json").read_text())
+        reset(project)
+        assert done.returncode == 2
+        assert re.search(
+            r"the service stopped at startup: model/model.onnx has sha256", done.stderr
+        )
+        assert moved_anyway == before
+        assert after == candidate["version"] == deployment["model"]["version"]
+        assert deployment["service"] == "process" and deployment["image"] is None

@@ -68,7 +68,7 @@ def _gates(root: Path, args) -> str:
     from {{ cookiecutter.package }}.core.gates import summary
     from {{ cookiecutter.package }}.jobs.gates import run_all
 
-    results = run_all(root)
+    results = run_all(root, args.only.split(",") if args.only else None)
     table = summary(results)
     failed = [result.gate for result in results if not result.passed]
     if failed:
@@ -76,6 +76,12 @@ def _gates(root: Path, args) -> str:
             f"{table}\n\n{len(failed)} of {len(results)} gates failed: {', '.join(failed)}"
         )
     return f"{table}\n\nall {len(results)} gates passed"
+
+
+def _release(root: Path, args) -> str:
+    from {{ cookiecutter.package }}.jobs.release import release
+
+    return release(root)
 
 
 def _promote(root: Path, args) -> str:
@@ -105,6 +111,7 @@ VERBS = {
     "gate": (_gate, "run one gate; reports go to reports/gates/"),
     "gates": (_gates, "run every gate and print the summary table"),
     "promote": (_promote, "point the registry's champion alias at the recorded version"),
+    "release": (_release, "smoke-test the service as production runs it, then promote"),
 }
 
 
@@ -116,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         sub = verbs.add_parser(name, help=help_text)
         if name == "gate":
             sub.add_argument("name", choices=_gate_names())
+        if name == "gates":
+            sub.add_argument("--only", help="comma-separated gate names (default: every gate)")
     args = parser.parse_args(argv)
     try:
         print(VERBS[args.verb][0](Path.cwd(), args))

@@ -1,37 +1,29 @@
 """Gate ``load``: the service, started with the production command, under a Locust load.
 
-The service runs exactly as ``make serve`` runs it, or, with ``LOAD_TARGET=container``, as the
-Docker image runs it (``LOAD_IMAGE``, a Docker engine on Linux). Locust (``locustfile.py``)
-drives it headless for the policy's users and seconds while psutil samples the CPU and memory
-of the service's processes. Locust's HTML and CSV reports, the service's log and a resource
-summary go to ``reports/load/``.
+The service runs exactly as ``make serve`` runs it, or, with ``SERVICE_TARGET=container``, as
+its Docker image runs it under the policy's cgroup limits (``io/server.py``). Locust
+(``locustfile.py``) drives it headless for the policy's users and seconds while psutil samples
+the CPU and memory of the service's processes. Locust's HTML and CSV reports, the service's log
+and a resource summary go to ``reports/load/``.
 """
 
 import csv
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from {{ cookiecutter.package }}.core import ProjectError
 from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
+from {{ cookiecutter.package }}.io import server
 from {{ cookiecutter.package }}.io.data import holdout_rows
 from {{ cookiecutter.package }}.io.files import write_atomic, write_json
 from {{ cookiecutter.package }}.jobs import policy
-from {{ cookiecutter.package }}.jobs.serve import COMMAND
 
 REPORTS = Path("reports/load")
 LOCUSTFILE = Path("locustfile.py")
-IMAGE = "{{ cookiecutter.project }}"
-STARTUP_SECONDS = 60
 COLUMNS = ["measure", "value", "limit", "verdict"]
 
 
@@ -39,12 +31,10 @@ def check(root: Path) -> GateResult:
     """Start the service, load it, judge latency, throughput, failures, CPU and memory."""
     rules = policy(root)
     limits = rules.gates.load
-    target = os.environ.get("LOAD_TARGET", "process")
-    if target not in ("process", "container"):
-        raise ProjectError(f"LOAD_TARGET={target!r}: use process or container")
+    target = server.target()
     reports = root / REPORTS
     reports.mkdir(parents=True, exist_ok=True)
-    stats, resources = _run(root, rules, target, reports)
+    stats, resources = _run(root, rules, reports)
     write_json(reports / "resources.json", resources)
 
     checks = [  # measure, value, limit, whether the value must stay at or below the limit
@@ -75,120 +65,24 @@ def check(root: Path) -> GateResult:
     return GateResult("load", True, reason, figures, table)
 
 
-def _run(root: Path, rules, target: str, reports: Path) -> tuple[dict, dict]:
+def _run(root: Path, rules, reports: Path) -> tuple[dict, dict]:
     """Start the service, sample it while Locust loads it, stop it: Locust's totals, resources."""
-    port = _free_port()
-    if target == "container":
-        service = _container(port, rules.gates.load)
-    else:
-        service = _process(root, port, reports)
+    # Locust's rows, picked before the service starts: Locust then starts in a second.
+    write_atomic(reports / "rows.json", json.dumps(holdout_rows(root, rules)))
+    service = server.start(root, rules.gates.load, reports / "service.log")
     sampler = None
     try:
-        # Locust's rows, picked while the service starts: Locust then starts in a second.
-        write_atomic(reports / "rows.json", json.dumps(holdout_rows(root, rules)))
-        _wait_healthy(port, service)
         sampler = Sampler(service.pid)
         sampler.start()
-        locust = _locust(root, port, rules.gates.load, reports)
+        locust = _locust(root, service.port, rules.gates.load, reports)
     finally:
         if sampler is not None:
             sampler.stop()
         service.stop()
     (reports / "locust.log").write_text(locust.stdout + locust.stderr, encoding="utf-8")
     if locust.returncode not in (0, 1):  # 1: the run missed a limit, judged here in detail
-        raise ProjectError(f"Locust failed: {_last_line(locust.stderr)}")
+        raise ProjectError(f"Locust failed: {server.last_line(locust.stderr)}")
     return _stats(reports / "locust_stats.csv"), sampler.summary()
-
-
-@dataclass
-class Service:
-    """A started service: its root process id, and how to watch and stop it."""
-
-    pid: int
-    running: Callable[[], bool]
-    stop: Callable[[], None]
-    last_words: Callable[[], str]
-
-
-def _process(root: Path, port: int, reports: Path) -> Service:
-    """The production command as a local process group, its output in ``service.log``."""
-    log_path = reports / "service.log"
-    log = log_path.open("w", encoding="utf-8")
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
-    child = subprocess.Popen(
-        COMMAND, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-    def stop() -> None:
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-        log.close()
-
-    def last_words() -> str:
-        return _last_line(log_path.read_text(encoding="utf-8"))
-
-    return Service(child.pid, lambda: child.poll() is None, stop, last_words)
-
-
-def _container(port: int, limits) -> Service:
-    """The Docker image ``LOAD_IMAGE`` as a container, held by cgroups to the policy's limits.
-
-    Its processes are sampled on the host, like the local process's.
-    """
-    image = os.environ.get("LOAD_IMAGE", IMAGE)
-    name = f"{IMAGE}-load-{port}"
-    _docker(
-        "run",
-        "--rm",
-        "--detach",
-        "--name",
-        name,
-        "--memory",
-        f"{limits.max_rss_mb:g}m",
-        "--cpus",
-        f"{limits.max_cpu_percent / 100:g}",
-        "--publish",
-        f"127.0.0.1:{port}:8000",
-        image,
-    )
-    pid = int(json.loads(_docker("inspect", name))[0]["State"]["Pid"])
-    return Service(
-        pid,
-        lambda: bool(_docker("ps", "--quiet", "--filter", f"name={name}")),
-        lambda: _docker("stop", name),
-        lambda: _docker("logs", "--tail", "1", name),
-    )
-
-
-def _docker(*args: str) -> str:
-    try:
-        done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120)
-    except FileNotFoundError:
-        raise ProjectError("LOAD_TARGET=container needs docker, which is not installed") from None
-    if done.returncode != 0:
-        first = next((line for line in done.stderr.splitlines() if line.strip()), "no output")
-        raise ProjectError(f"docker {args[0]}: {first.removeprefix('docker: ')}")
-    return (done.stdout + done.stderr).strip()
-
-
-def _wait_healthy(port: int, service: Service) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if not service.running():
-            raise ProjectError(f"the service stopped at startup: {service.last_words()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:  # refused while starting, or 503 until the model is loaded
-            pass
-        time.sleep(0.1)
-    raise ProjectError(f"the service was not healthy within {STARTUP_SECONDS} s")
 
 
 def _locust(root: Path, port: int, limits, reports: Path) -> subprocess.CompletedProcess:
@@ -296,14 +190,3 @@ class Sampler(threading.Thread):
             except psutil.Error:
                 continue
         return cpu, rss
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].removeprefix("error: ") if lines else "no output"

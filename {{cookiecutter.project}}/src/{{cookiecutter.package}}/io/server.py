@@ -1,0 +1,166 @@
+"""Start the prediction service the way production runs it, and stop it.
+
+``SERVICE_TARGET`` chooses how: ``process`` (the default) runs exactly ``make serve``'s command;
+``container`` builds the Docker image ``SERVICE_IMAGE`` from the Dockerfile (a cache hit when it
+was just built) and runs it with the policy's memory and CPU as cgroup limits. Nothing else
+differs: the load gate and the release smoke test call ``start`` and talk HTTP to the port.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from {{ cookiecutter.package }}.core import ProjectError
+from {{ cookiecutter.package }}.core.policy import LoadGate
+from {{ cookiecutter.package }}.jobs.serve import COMMAND
+
+IMAGE = "{{ cookiecutter.project }}:local"
+STARTUP_SECONDS = 60
+
+
+@dataclass
+class Service:
+    """A started service: its port, its root process id, and how to watch and stop it."""
+
+    port: int
+    pid: int
+    running: Callable[[], bool]
+    stop: Callable[[], None]
+    last_words: Callable[[], str]
+
+    def url(self, path: str) -> str:
+        """The address of ``path`` on this service."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def target() -> str:
+    """``process`` or ``container``, from ``SERVICE_TARGET``."""
+    chosen = os.environ.get("SERVICE_TARGET") or "process"
+    if chosen not in ("process", "container"):
+        raise ProjectError(f"SERVICE_TARGET={chosen!r}: use process or container")
+    return chosen
+
+
+def image() -> str:
+    """The image a container runs: ``SERVICE_IMAGE``, by default the local build."""
+    return os.environ.get("SERVICE_IMAGE") or IMAGE
+
+
+def start(root: Path, limits: LoadGate, log_path: Path) -> Service:
+    """Start the service on a free loopback port and wait until ``/health`` says ready."""
+    port = _free_port()
+    if target() == "container":
+        service = _container(root, port, limits)
+    else:
+        service = _process(root, port, log_path)
+    try:
+        _wait_healthy(service)
+    except BaseException:
+        service.stop()
+        raise
+    return service
+
+
+def _process(root: Path, port: int, log_path: Path) -> Service:
+    """The production command as a local process group, its output in ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("w", encoding="utf-8")
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    child = subprocess.Popen(
+        COMMAND, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+    def stop() -> None:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        log.close()
+
+    def last_words() -> str:
+        return last_line(log_path.read_text(encoding="utf-8"))
+
+    return Service(port, child.pid, lambda: child.poll() is None, stop, last_words)
+
+
+def _container(root: Path, port: int, limits: LoadGate) -> Service:
+    """The image as a container held to the policy's limits; sampled on the host like a process."""
+    tag = image()
+    _docker("build", "--quiet", "--tag", tag, str(root))
+    name = f"{{ cookiecutter.project }}-{port}"
+    _docker(
+        "run",
+        "--rm",
+        "--detach",
+        "--name",
+        name,
+        "--memory",
+        f"{limits.max_rss_mb:g}m",
+        "--cpus",
+        f"{limits.max_cpu_percent / 100:g}",
+        "--publish",
+        f"127.0.0.1:{port}:8000",
+        tag,
+    )
+    pid = int(json.loads(_docker("inspect", name))[0]["State"]["Pid"])
+    return Service(
+        port,
+        pid,
+        lambda: bool(_docker("ps", "--quiet", "--filter", f"name={name}")),
+        lambda: _docker("stop", name),
+        lambda: last_line(_docker("logs", "--tail", "5", name, output="both")),
+    )
+
+
+def digest(tag: str) -> str | None:
+    """The registry digest of a pushed image (``name@sha256:...``), if it has one."""
+    digests = json.loads(_docker("image", "inspect", tag))[0].get("RepoDigests") or []
+    return digests[0] if digests else None
+
+
+def _docker(*args: str, output: str = "stdout") -> str:
+    try:
+        done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=900)
+    except FileNotFoundError:
+        raise ProjectError("SERVICE_TARGET=container needs docker, not installed here") from None
+    if done.returncode != 0:
+        first = next((line for line in done.stderr.splitlines() if line.strip()), "no output")
+        raise ProjectError(f"docker {args[0]}: {first.removeprefix('docker: ')}")
+    return (done.stdout + (done.stderr if output == "both" else "")).strip()
+
+
+def _wait_healthy(service: Service) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if not service.running():
+            raise ProjectError(f"the service stopped at startup: {service.last_words()}")
+        try:
+            with urllib.request.urlopen(service.url("/health"), timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:  # refused while starting, or 503 until the model is loaded
+            pass
+        time.sleep(0.1)
+    raise ProjectError(f"the service was not healthy within {STARTUP_SECONDS} s")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line of a log, without a leading ``error: ``."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].removeprefix("error: ") if lines else "no output"

@@ -1,0 +1,101 @@
+"""``make release``: smoke-test the service as production will run it, and only then promote.
+
+The deploy workflow calls this after it pushed the image, with ``SERVICE_TARGET=container`` and
+``SERVICE_IMAGE`` naming that image; locally it smoke-tests ``make serve``'s process. The
+registry's ``champion`` alias moves only once the service said it is healthy, serves the
+recorded model and answered holdout rows with one prediction each: a failure before that leaves
+the champion where it was. The deployment record names model, run, commit and image.
+"""
+
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+from {{ cookiecutter.package }}.core import ProjectError
+from {{ cookiecutter.package }}.io import server
+from {{ cookiecutter.package }}.io.data import holdout_rows
+from {{ cookiecutter.package }}.io.files import write_atomic, write_json
+from {{ cookiecutter.package }}.io.record import read_record
+from {{ cookiecutter.package }}.jobs import policy
+from {{ cookiecutter.package }}.jobs.promote import promote
+
+REPORTS = Path("reports/deployment")
+SMOKE_ROWS = 5
+
+
+def release(root: Path) -> str:
+    """Smoke-test, promote, write ``reports/deployment/record.json`` and ``.md``."""
+    rules = policy(root)
+    record = read_record(root)
+    rows = holdout_rows(root, rules)[:SMOKE_ROWS]
+    reports = root / REPORTS
+    service = server.start(root, rules.gates.load, reports / "service.log")
+    try:
+        smoke(service, record, rows)
+    finally:
+        service.stop()
+    moved = promote(root)
+    target = server.target()
+    image = server.image() if target == "container" else None
+    deployment = {
+        "model": record["model"],
+        "git_sha": record["git_sha"],
+        "data_sha256": record["data_sha256"],
+        "metrics": record["metrics"],
+        "service": target,
+        "image": image,
+        "image_digest": server.digest(image) if image else None,
+        "released_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_json(reports / "record.json", deployment)
+    write_atomic(reports / "record.md", _markdown(deployment, moved))
+    return f"smoke test passed ({target}); {moved}"
+
+
+def smoke(service: server.Service, record: dict, rows: list[dict]) -> None:
+    """The service is healthy, serves the recorded model and predicts each row, or it raises."""
+    health = _call(service, "/health")
+    if health.get("status") != "ok":
+        raise ProjectError(f"smoke test: /health said {health}")
+    served = _call(service, "/metadata")
+    expected = record["model"]
+    if (served.get("version"), served.get("run_id")) != (expected["version"], expected["run_id"]):
+        raise ProjectError(
+            f"smoke test: the service runs version {served.get('version')} of run "
+            f"{served.get('run_id')}, the record says version {expected['version']} of run "
+            f"{expected['run_id']}"
+        )
+    answer = _call(service, "/predict", rows)
+    predictions = answer.get("predictions") or []
+    if len(predictions) != len(rows):
+        raise ProjectError(f"smoke test: {len(rows)} rows got {len(predictions)} predictions")
+
+
+def _call(service: server.Service, path: str, body=None) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        service.url(path), data=data, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        raise ProjectError(f"smoke test: {path} answered {error.code}") from None
+    except (OSError, ValueError) as error:
+        raise ProjectError(f"smoke test: {path} failed: {error}") from None
+
+
+def _markdown(deployment: dict, moved: str) -> str:
+    model = deployment["model"]
+    lines = [
+        f"### Deployed {model['name']} version {model['version']}",
+        "",
+        f"- {moved}",
+        f"- run `{model['run_id']}`, commit `{deployment['git_sha']}`",
+        f"- data sha256 `{deployment['data_sha256']}`",
+        f"- image `{deployment['image_digest'] or deployment['image'] or 'none (process)'}`",
+        "- metrics: " + ", ".join(f"{k} {v:.4g}" for k, v in deployment["metrics"].items()),
+    ]
+    return "\n".join(lines) + "\n"
