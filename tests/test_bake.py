@@ -22,6 +22,9 @@ src/{p}/jobs/serve.py src/{p}/jobs/gates/load.py src/{p}/jobs/gates/onnx.py
 tests/test_fuzz.py tests/test_service.py tests/test_onnx.py
 src/{p}/io/server.py src/{p}/jobs/release.py .github/workflows/gates.yml
 .github/workflows/deploy.yml .github/dependabot.yml .github/pull_request_template.md
+deploy/k8s/base/kustomization.yaml deploy/k8s/base/deployment.yaml deploy/k8s/base/service.yaml
+deploy/k8s/base/hpa.yaml deploy/k8s/overlays/production/kustomization.yaml
+src/{p}/core/kubernetes.py src/{p}/jobs/manifests.py tests/test_manifests.py
 src/{p}/__init__.py src/{p}/__main__.py src/{p}/cli.py
 src/{p}/core/__init__.py src/{p}/core/comparison.py src/{p}/core/features.py
 src/{p}/core/gates.py src/{p}/core/metrics.py src/{p}/core/pipeline.py src/{p}/core/policy.py
@@ -67,6 +70,30 @@ def test_each_combination_bakes_the_exact_tree(bake, options):
         " && actionlint .github/workflows/*.yml",
         cwd=project,
     )
+    check_kubernetes(project)
+
+
+def check_kubernetes(project: Path) -> None:
+    """The manifests validate offline, and the Deployment's limits are the load gate's."""
+    base = project / "deploy" / "k8s" / "base"
+    kustomization = yaml.safe_load((base / "kustomization.yaml").read_text())
+    assert all((base / name).exists() for name in kustomization["resources"])
+    resources = " ".join(str(base / name) for name in kustomization["resources"])
+    run(f"kubernetes-validate --strict --quiet {resources}", cwd=project)
+    overlay = project / "deploy" / "k8s" / "overlays" / "production" / "kustomization.yaml"
+    assert yaml.safe_load(overlay.read_text())["resources"] == ["../../base"]
+
+    load = yaml.safe_load((project / "policy.yaml").read_text())["gates"]["load"]
+    deployment = yaml.safe_load((base / "deployment.yaml").read_text())
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    expected = {
+        "cpu": f"{int(load['max_cpu_percent'] * 10)}m",
+        "memory": f"{int(load['max_rss_mb'])}Mi",
+    }
+    assert container["resources"] == {"requests": expected, "limits": expected}
+    assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] == "/health"
 
 
 HOSTILE = [

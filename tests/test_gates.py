@@ -3,10 +3,16 @@
 One trained project per task; every bad change is undone with git afterwards.
 """
 
+import contextlib
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +32,7 @@ ENV = {"UV_PYTHON": interpreter(DEFAULT_PYTHON), "VIRTUAL_ENV": ""}
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Baked projects by task: set up, linted, tested, trained, evaluated, carded, committed."""
+    """Baked projects by task: set up, linted, trained, evaluated, exported, carded, committed."""
     from cookiecutter.main import cookiecutter
 
     projects = {}
@@ -39,9 +45,8 @@ def trained(tmp_path_factory):
                 cookiecutter(str(ROOT), no_input=True, output_dir=output, extra_context=options)
             )
             git_init(project)
-            # Classification's unit tests run in the workflow's tests job (TestWorkflow).
-            tests = "" if task == "classification" else "test"
-            run(f"make setup lint {tests} data train evaluate export card", cwd=project, env=ENV)
+            # The unit tests run in the workflow's tests job (TestWorkflow).
+            run("make setup lint data train evaluate export card", cwd=project, env=ENV)
             check_record(project, options)
             run("git add -A && git -c user.name=T -c user.email=t@e.st commit -qm Train", project)
             projects[task] = project
@@ -50,7 +55,7 @@ def trained(tmp_path_factory):
     return get
 
 
-def gate(project: Path, name: str) -> dict:
+def gate(project: Path, name: str, env: dict = ENV) -> dict:
     """Run ``make gate-<name>`` and return its report; exit code and verdict must agree."""
     done = subprocess.run(
         f"make gate-{name}",
@@ -58,7 +63,7 @@ def gate(project: Path, name: str) -> dict:
         cwd=project,
         capture_output=True,
         text=True,
-        env={**os.environ, **ENV},
+        env={**os.environ, **env},
     )
     report = json.loads((project / "reports" / "gates" / f"{name}.json").read_text())
     assert report["gate"] == name
@@ -82,18 +87,96 @@ def package(project: Path) -> Path:
     return next((project / "src").iterdir())
 
 
-# Classification's untouched gates run through the pull-request workflow (TestWorkflow).
-@pytest.mark.parametrize("task", ["regression"])
-def test_untouched_project_passes_every_gate(trained, task):
-    """Every gate is green on the untouched bake."""
-    project = trained(task)
-    done = run("make gates", cwd=project, env=ENV)
+@contextlib.contextmanager
+def tracking_server(project: Path, tmp: Path) -> Iterator[str]:
+    """A real ``mlflow server`` on loopback (SQLite store, served artifacts); yields its URI."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = (
+        f"uv run --locked mlflow server --host 127.0.0.1 --port {port} --workers 1"
+        f" --backend-store-uri sqlite:///{tmp}/server.db --artifacts-destination {tmp}/artifacts"
+    )
+    log = (tmp / "server.log").open("w")
+    server = subprocess.Popen(
+        command,
+        shell=True,
+        cwd=project,
+        env={**os.environ, **ENV},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, (tmp / "server.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "mlflow server did not start in 180 s"
+            try:
+                with urllib.request.urlopen(f"{uri}/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        yield uri
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+
+
+# Classification's untouched gates run through the pull-request workflow (TestWorkflow);
+# regression's run here, against a shared tracking server.
+@pytest.mark.xdist_group("gates-b")
+def test_two_clones_share_one_tracking_server_and_its_champion(tmp_path):
+    """Every gate is green on an untouched bake tracked on a real server; a second clone's
+    accuracy gate compares with the champion the first promoted; a server down is one line."""
+    from cookiecutter.main import cookiecutter
+
+    options = DEFAULTS["regression"]
+    first = Path(cookiecutter(str(ROOT), no_input=True, output_dir=tmp_path, extra_context=options))
+    git_init(first)
+    run("make setup lint test data", cwd=first, env=ENV)
+    commit = "git add -A && git -c user.name=T -c user.email=t@e.st commit -qm Train"
+    with tracking_server(first, tmp_path) as uri:
+        shared = {**ENV, "MLFLOW_TRACKING_URI": uri}
+        run(f"make candidate && {commit}", cwd=first, env=shared)
+        done = run("make gates", cwd=first, env=shared)
+        run("make promote", cwd=first, env=shared)
+
+        second = tmp_path / "second"
+        run(f"git clone -q {first} {second}", cwd=tmp_path)
+        run(f"make setup candidate && {commit}", cwd=second, env=shared)
+        accuracy = gate(second, "accuracy", shared)
+
     assert re.search(r"^gate\s+verdict\s+reason$", done.stdout, flags=re.MULTILINE)
     for name in GATES:
         assert re.search(rf"^{name}\s+pass\s+", done.stdout, flags=re.MULTILINE)
-        report = json.loads((project / "reports" / "gates" / f"{name}.json").read_text())
+        report = json.loads((first / "reports" / "gates" / f"{name}.json").read_text())
         assert report["passed"] and report["reason"]
     assert "all 7 gates passed" in done.stdout
+    versions = [
+        json.loads((p / "model/record.json").read_text())["model"]["version"]
+        for p in (first, second)
+    ]
+    assert versions == ["1", "2"]
+    assert accuracy["passed"] and accuracy["figures"]["champion"]["version"] == "1"
+    assert "no metric worse than champion version 1" in accuracy["reason"]
+    assert not (first / "mlflow.db").exists() and not (second / "mlflow.db").exists()
+
+    # The server is gone: one line naming it, and the record is left as it was.
+    down = subprocess.run(
+        "make train",
+        shell=True,
+        cwd=second,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **shared},
+    )
+    assert down.returncode == 2
+    assert f"error: MLflow at {uri} cannot be reached: Connection refused" in down.stderr
+    assert "Traceback" not in down.stderr
+    assert not run("git status --porcelain model", cwd=second).stdout
 
 
 @pytest.mark.xdist_group("gates-a")
@@ -384,6 +467,10 @@ class TestServing:
         reset(project)
         assert not report["passed"]
         assert re.search(r"peak RSS \(MB\) [\d.]+ misses <= 50", report["reason"])
+        # ...and the Kubernetes Deployment no longer carries the policy's limit.
+        assert (
+            "limits.memory is 400Mi, the policy says 50Mi: run make manifests" in report["reason"]
+        )
 
 
 ACTIONS = ROOT / "tests" / "actions"

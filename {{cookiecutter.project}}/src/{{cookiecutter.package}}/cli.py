@@ -84,6 +84,18 @@ def _release(root: Path, args) -> str:
     return release(root)
 
 
+def _manifests(root: Path, args) -> str:
+    from {{ cookiecutter.package }}.jobs.manifests import write_manifests
+
+    return f"wrote {write_manifests(root).relative_to(root)}"
+
+
+def _pin(root: Path, args) -> str:
+    from {{ cookiecutter.package }}.jobs.manifests import pin
+
+    return pin(root)
+
+
 def _promote(root: Path, args) -> str:
     from {{ cookiecutter.package }}.jobs.promote import promote
 
@@ -112,6 +124,8 @@ VERBS = {
     "gates": (_gates, "run every gate and print the summary table"),
     "promote": (_promote, "point the registry's champion alias at the recorded version"),
     "release": (_release, "smoke-test the service as production runs it, then promote"),
+    "manifests": (_manifests, "write deploy/k8s/base/deployment.yaml from the policy"),
+    "pin": (_pin, "pin the released image digest in the production overlay"),
 }
 
 

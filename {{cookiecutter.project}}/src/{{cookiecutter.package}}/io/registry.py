@@ -6,6 +6,7 @@ variables), else a local SQLite file, ``mlflow.db``, beside the project.
 
 import contextlib
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,14 @@ TRAINING_DATA = Path("data/dataset.csv")  # where a run keeps its training data
 LOCAL_STORE = "sqlite:///mlflow.db"
 MODEL_NAME = "{{ cookiecutter.package }}"
 EXPERIMENT = "{{ cookiecutter.project }}"
+# MLflow retries an unreachable server for minutes by default; a task says so within seconds.
+# Each can be overridden by setting the variable.
+HTTP_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
+}
+UNREACHABLE = re.compile(r"Failed to establish a new connection: \[Errno -?\d+\] ([^'\")]+)")
 
 
 def tracking_uri() -> str:
@@ -32,12 +41,17 @@ def tracking() -> Iterator[None]:
     import mlflow
     from mlflow.exceptions import MlflowException
 
+    for name, value in HTTP_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     try:
         yield
     except MlflowException as error:
+        unreachable = UNREACHABLE.search(str(error.message))
+        if unreachable:
+            raise ProjectError(f"MLflow at {uri} cannot be reached: {unreachable[1]}") from None
         message = str(error.message).splitlines()[0]
         raise ProjectError(f"MLflow at {uri}: {message}") from None
     except OSError as error:

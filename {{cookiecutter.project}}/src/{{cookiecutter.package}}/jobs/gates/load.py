@@ -21,6 +21,7 @@ from {{ cookiecutter.package }}.io import server
 from {{ cookiecutter.package }}.io.data import holdout_rows
 from {{ cookiecutter.package }}.io.files import write_atomic, write_json
 from {{ cookiecutter.package }}.jobs import policy
+from {{ cookiecutter.package }}.jobs.manifests import limit_problems
 
 REPORTS = Path("reports/load")
 LOCUSTFILE = Path("locustfile.py")
@@ -51,6 +52,10 @@ def check(root: Path) -> GateResult:
         rows.append([name, value, bound, "pass" if good else "fail"])
         if not good:
             problems.append(f"{name} {value:.4g} misses {bound}")
+    # The cluster must hold the service to the limits it was measured against.
+    drift = limit_problems(root, rules)
+    rows.append(["Kubernetes limits", "differ" if drift else "agree", "policy", _verdict(drift)])
+    problems += drift
     figures = {"target": target, "users": limits.users, "seconds": limits.seconds, **stats}
     figures |= {key: resources[key] for key in ("peak_cpu_percent", "mean_cpu_percent")}
     figures["peak_rss_mb"] = resources["peak_rss_mb"]
@@ -63,6 +68,10 @@ def check(root: Path) -> GateResult:
         f"{resources['peak_cpu_percent']:.0f}%, peak RSS {resources['peak_rss_mb']:.0f} MB."
     )
     return GateResult("load", True, reason, figures, table)
+
+
+def _verdict(problems: list[str]) -> str:
+    return "fail" if problems else "pass"
 
 
 def _run(root: Path, rules, reports: Path) -> tuple[dict, dict]:
