@@ -43,7 +43,7 @@ def release(root: Path) -> str:
         "model": record["model"],
         "git_sha": record["git_sha"],
         "data_sha256": record["data_sha256"],
-        "metrics": record["metrics"],
+        "metrics": record.get("metrics", {}),
         "service": target,
         "image": image,
         "image_digest": server.digest(image) if image else None,
