@@ -73,19 +73,27 @@ def _process(root: Path, port: int, log_path: Path) -> Service:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w", encoding="utf-8")
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
-    child = subprocess.Popen(
-        COMMAND, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    try:
+        child = subprocess.Popen(
+            COMMAND, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    except OSError as error:
+        log.close()
+        raise ProjectError(f"the service did not start: {error}") from None
 
     def stop() -> None:
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-        log.close()
+        try:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(child.pid, signal.SIGKILL)
+                    child.wait()
+        except ProcessLookupError:  # it ended between the look and the signal
+            pass
+        finally:
+            log.close()
 
     def last_words() -> str:
         return last_line(log_path.read_text(encoding="utf-8"))
@@ -98,26 +106,37 @@ def _container(root: Path, port: int, limits: LoadGate) -> Service:
     tag = image()
     _docker("build", "--quiet", "--tag", tag, str(root))
     name = f"{{ cookiecutter.project }}-{port}"
+    memory = f"{limits.max_rss_mb:g}m"
+    # Not --rm: a container that dies at startup keeps its log until stop() removes it.
     _docker(
         "run",
-        "--rm",
         "--detach",
         "--name",
         name,
         "--memory",
-        f"{limits.max_rss_mb:g}m",
+        memory,
+        "--memory-swap",  # the same figure: no swap beyond the memory limit
+        memory,
         "--cpus",
         f"{limits.max_cpu_percent / 100:g}",
         "--publish",
         f"127.0.0.1:{port}:8000",
         tag,
     )
-    pid = int(json.loads(_docker("inspect", name))[0]["State"]["Pid"])
+
+    def stop() -> None:
+        _docker("rm", "--force", name)
+
+    try:
+        pid = int(json.loads(_docker("inspect", name))[0]["State"]["Pid"])
+    except BaseException:
+        stop()
+        raise
     return Service(
         port,
         pid,
         lambda: bool(_docker("ps", "--quiet", "--filter", f"name={name}")),
-        lambda: _docker("stop", name),
+        stop,
         lambda: last_line(_docker("logs", "--tail", "5", name, output="both")),
     )
 
@@ -133,6 +152,8 @@ def _docker(*args: str, output: str = "stdout") -> str:
         done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=900)
     except FileNotFoundError:
         raise ProjectError("SERVICE_TARGET=container needs docker, not installed here") from None
+    except subprocess.TimeoutExpired:
+        raise ProjectError(f"docker {args[0]} did not finish within 900 s") from None
     if done.returncode != 0:
         first = next((line for line in done.stderr.splitlines() if line.strip()), "no output")
         raise ProjectError(f"docker {args[0]}: {first.removeprefix('docker: ')}")

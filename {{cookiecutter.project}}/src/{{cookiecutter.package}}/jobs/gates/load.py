@@ -81,7 +81,7 @@ def _run(root: Path, rules, reports: Path) -> tuple[dict, dict]:
     service = server.start(root, rules.gates.load, reports / "service.log")
     sampler = None
     try:
-        sampler = Sampler(service.pid)
+        sampler = _sampler(service.pid)
         sampler.start()
         locust = _locust(root, service.port, rules.gates.load, reports)
     finally:
@@ -143,6 +143,15 @@ def _stats(path: Path) -> dict:
         "p95_ms": float(total["95%"]),
         "p99_ms": float(total["99%"]),
     }
+
+
+def _sampler(pid: int) -> "Sampler":
+    import psutil
+
+    try:
+        return Sampler(pid)
+    except psutil.Error as error:  # e.g. a container's process not visible from here
+        raise ProjectError(f"cannot watch the service's process {pid}: {error}") from None
 
 
 class Sampler(threading.Thread):
