@@ -1,4 +1,5 @@
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package }}.core import ProjectError
 from {{ cookiecutter.package }}.io import onnx_model
 from {{ cookiecutter.package }}.io.dataset import SCHEMA
+from {{ cookiecutter.package }}.io.prediction_log import PredictionLog
 from {{ cookiecutter.package }}.io.record import read_record
 from {{ cookiecutter.package }}.io.service import create_app
 from {{ cookiecutter.package }}.jobs import policy as load_policy
@@ -262,3 +264,47 @@ def test_the_service_runs_on_runtime_dependencies_alone(served, rows):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_metrics_count_requests_by_endpoint_and_status_and_the_predictions(served, rows, policy):
+    with TestClient(app_for(served)) as client:
+        for row in rows[:3]:
+            assert client.post("/predict", json=row).status_code == 200
+        assert client.post("/predict", json={"nonsense": 1}).status_code == 422
+        text = client.get("/metrics").text
+    version = read_record(served)["model"]["version"]
+    labels = 'endpoint="/predict",model_version="' + version + '"'
+    assert "service_requests_total{" + labels + ',status="200"} 3.0' in text
+    assert "service_requests_total{" + labels + ',status="422"} 1.0' in text
+    assert "service_request_seconds_count{" + labels + "} 4.0" in text
+    if policy.task == "classification":
+        counted = re.findall(
+            r'^predictions_total\{label="[^"]+",model_version="\w+"\} (\S+)$', text, re.M
+        )
+    else:
+        counted = re.findall(r'^prediction_value_count\{model_version="\w+"\} (\S+)$', text, re.M)
+    assert sum(float(value) for value in counted) == 3
+
+
+def test_the_prediction_log_keeps_every_prediction_with_its_id(served, rows, monkeypatch, tmp_path):
+    monkeypatch.setenv("PREDICTION_LOG", str(tmp_path / "predictions.jsonl"))
+    with TestClient(app_for(served)) as client:
+        answer = client.post("/predict", json=rows[:3]).json()
+    entries = [
+        json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()
+    ]
+    request_id = answer["request_id"]
+    assert [entry["id"] for entry in entries] == [f"{request_id}-{i}" for i in range(3)]
+    assert [entry["output"] for entry in entries] == answer["predictions"]
+    assert [entry["features"] for entry in entries] == [
+        {name: row[name] for name in entries[0]["features"]} for row in rows[:3]
+    ]
+    assert {entry["model_version"] for entry in entries} == {answer["model_version"]}
+
+
+def test_a_full_prediction_log_drops_and_counts_instead_of_waiting(tmp_path):
+    dropped = []
+    log = PredictionLog(tmp_path / "p.jsonl", capacity=1, on_drop=dropped.append)  # not started
+    log.write({"request_id": "a"}, [object()], [{}])
+    log.write({"request_id": "b"}, [object(), object()], [{}, {}])  # returns: the queue is full
+    assert log.dropped == 2 and dropped == [2]

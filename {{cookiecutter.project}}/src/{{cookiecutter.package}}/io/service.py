@@ -3,11 +3,15 @@
 Requests are typed from the dataset schema (``core/inputs.py``), so the OpenAPI document at
 ``/docs`` lists the real fields, and a bad request gets 422 naming each bad field. The model is
 loaded once, at startup. Only runtime dependencies are imported: no MLflow, no training tools.
+``/metrics`` serves Prometheus metrics, and each prediction goes to the prediction log
+(``io/prediction_log.py``) without making the request wait.
 """
 
 import asyncio
 import json
 import logging
+import time
+import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,13 +19,15 @@ from typing import Annotated, Literal
 import numpy as np
 from fastapi import Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, create_model
 
 from {{ cookiecutter.package }}.core import inputs
 from {{ cookiecutter.package }}.core.policy import Policy
 from {{ cookiecutter.package }}.core.schema import Column, DatasetSchema
-from {{ cookiecutter.package }}.io import dataset, onnx_model
+from {{ cookiecutter.package }}.io import dataset, onnx_model, prediction_log
+from {{ cookiecutter.package }}.io.telemetry import Measured, Telemetry
 
 log = logging.getLogger("uvicorn.error")
 
@@ -97,14 +103,19 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
     labels = _labels(dataset.SCHEMA)
     version = record["model"]["version"]
     metadata = _metadata(record, rules)
+    telemetry = Telemetry(rules.task, version, _value_buckets(dataset.SCHEMA))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         model = onnx_model.load(root, record)
         model.predict(inputs.columns([row(**inputs.example(features))], features))  # warm up
+        app.state.log = prediction_log.from_environment(root, telemetry.dropped.inc)
         app.state.model = Batcher(model, features)
         log.info("model %s version %s loaded, sha256 %s", metadata.name, version, model.sha256)
         yield
+        app.state.model = None
+        if app.state.log is not None:
+            app.state.log.close()
 
     app = FastAPI(
         title=f"{metadata.name} prediction service",
@@ -113,7 +124,9 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.model = None
+    app.state.log = None
     app.add_exception_handler(RequestValidationError, _rejection(rules.service.max_batch))
+    app.add_middleware(Measured, telemetry=telemetry)
 
     @app.post(
         "/predict",
@@ -129,7 +142,8 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
         model = app.state.model
         if model is None:
             return JSONResponse({"detail": "the model is not loaded yet"}, status_code=503)
-        predicted, scores = await model.predict(inputs.as_rows(body))
+        rows = inputs.as_rows(body)
+        predicted, scores = await model.predict(rows)
         if not np.isfinite(predicted if scores is None else scores).all():
             return JSONResponse({"detail": "the model gave no finite output"}, status_code=422)
         if scores is None:
@@ -137,7 +151,12 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
         else:
             pairs = zip(predicted.tolist(), scores.tolist())
             items = [{"label": labels[label], "probability": score} for label, score in pairs]
-        payload = {"model_version": version, "predictions": items}
+        request_id = uuid.uuid4().hex  # row i's prediction id: <request_id>-<i>
+        telemetry.predicted(items)
+        if app.state.log is not None:
+            entry = {"request_id": request_id, "time": time.time(), "model_version": version}
+            app.state.log.write(entry, rows, items)
+        payload = {"model_version": version, "request_id": request_id, "predictions": items}
         return Response(json.dumps(payload, separators=(",", ":")), media_type="application/json")
 
     @app.get("/health", response_model=Health, responses={503: {"model": Health}})
@@ -146,6 +165,11 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
         if app.state.model is None:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        """Prometheus metrics: requests, latency, predictions, dropped log entries."""
+        return Response(telemetry.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/metadata", response_model=Metadata)
     async def describe() -> Metadata:
@@ -186,7 +210,21 @@ def _predictions_model(task: str, labels: list[str]) -> type[BaseModel]:
         )
     else:
         item = create_model("Prediction", value=(float, ...))
-    return create_model("Predictions", model_version=(str, ...), predictions=(list[item], ...))
+    return create_model(
+        "Predictions",
+        model_version=(str, ...),
+        request_id=(str, ...),
+        predictions=(list[item], ...),
+    )
+
+
+def _value_buckets(schema: DatasetSchema) -> tuple[float, ...]:
+    """Ten equal buckets over the target's declared range, for a histogram of predictions."""
+    target = schema.column(schema.target)
+    if target.min is None or target.max is None:
+        return ()
+    step = (target.max - target.min) / 10
+    return tuple(round(target.min + step * i, 6) for i in range(1, 11))
 
 
 def _rejection(max_batch: int):

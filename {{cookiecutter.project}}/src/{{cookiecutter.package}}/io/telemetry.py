@@ -1,0 +1,103 @@
+"""Prometheus metrics of the service, served at ``GET /metrics``.
+
+Requests by endpoint and status with their latency, the predictions' distribution (class
+counts, or a histogram of values), and dropped prediction-log entries; every series carries
+the model version. Each app has its own registry, so apps in one process never collide.
+"""
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+ENDPOINTS = ("/predict", "/health", "/metadata", "/metrics")
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Telemetry:
+    """The service's metrics."""
+
+    def __init__(self, task: str, version: str, value_buckets: tuple[float, ...] = ()):
+        """Metrics for a ``task`` model of ``version``; ``value_buckets`` for regression."""
+        self.registry = CollectorRegistry()
+        self.version = version
+        self.requests = Counter(
+            "service_requests",
+            "Requests answered, by endpoint and status.",
+            ["endpoint", "status", "model_version"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "service_request_seconds",
+            "Time to answer a request, by endpoint.",
+            ["endpoint", "model_version"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.dropped = Counter(
+            "prediction_log_dropped",
+            "Prediction-log entries dropped because the log's queue was full.",
+            ["model_version"],
+            registry=self.registry,
+        ).labels(version)
+        if task == "classification":
+            self._labels = Counter(
+                "predictions",
+                "Predicted rows, by predicted label.",
+                ["label", "model_version"],
+                registry=self.registry,
+            )
+            self._values = None
+        else:
+            self._labels = None
+            self._values = Histogram(
+                "prediction_value",
+                "Predicted values.",
+                ["model_version"],
+                buckets=value_buckets or Histogram.DEFAULT_BUCKETS,
+                registry=self.registry,
+            ).labels(version)
+
+    def answered(self, path: str, status: int, seconds: float) -> None:
+        """Count one answered request."""
+        endpoint = path if path in ENDPOINTS else "other"
+        self.requests.labels(endpoint, str(status), self.version).inc()
+        self.latency.labels(endpoint, self.version).observe(seconds)
+
+    def predicted(self, outputs: list[dict]) -> None:
+        """Count a request's predictions."""
+        for output in outputs:
+            if self._labels is not None:
+                self._labels.labels(output["label"], self.version).inc()
+            else:
+                self._values.observe(output["value"])
+
+    def exposition(self) -> bytes:
+        """The metrics in Prometheus' text format."""
+        return generate_latest(self.registry)
+
+
+class Measured:
+    """ASGI middleware: time every HTTP request and count it by endpoint and status."""
+
+    def __init__(self, app, telemetry: Telemetry):
+        """Wrap ``app``."""
+        self.app = app
+        self.telemetry = telemetry
+
+    async def __call__(self, scope, receive, send):
+        """Pass the request on, noting the status it was answered with."""
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        status = 500
+
+        async def sending(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.telemetry.answered(scope["path"], status, time.perf_counter() - start)
