@@ -49,6 +49,18 @@ def run(command: str, cwd: Path, env: dict | None = None, timeout: int = 600):
     return done
 
 
+def attempt(command: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a shell command that may fail (a gate, a refused release); its result, whatever it is."""
+    return subprocess.run(
+        command,
+        shell=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+
+
 def git_init(path: Path) -> None:
     """Make a baked project a git repository with one commit, as a user's would be."""
     run(

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.conftest import run
+from tests.conftest import attempt, run
 from tests.matrix import ROOT
 
 GIT = "git -c user.name=Test -c user.email=test@example.com"
@@ -46,9 +46,7 @@ def test_cruft_check_sees_a_template_change_and_update_brings_it_in(tmp_path):
     ignore = template / "{{cookiecutter.project}}" / ".gitignore"
     ignore.write_text(ignore.read_text() + "\n# Profiles\n*.prof\n")
     run(f"{GIT} commit -qam 'Ignore profiles'", cwd=template)
-    outdated = subprocess.run(
-        "cruft check", shell=True, cwd=project, capture_output=True, text=True
-    )
+    outdated = attempt("cruft check", project)
     assert outdated.returncode == 1 and "out of date" in outdated.stdout
 
     run("cruft update --skip-apply-ask", cwd=project)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import git_init, interpreter, run
+from tests.conftest import attempt, git_init, interpreter, run
 from tests.matrix import DEFAULT_PYTHON, ROOT, SUPPORTED
 from tests.test_generated import check_record
 
@@ -58,14 +58,7 @@ def trained(tmp_path_factory):
 
 def gate(project: Path, name: str, env: dict = ENV) -> dict:
     """Run ``make gate-<name>`` and return its report; exit code and verdict must agree."""
-    done = subprocess.run(
-        f"make gate-{name}",
-        shell=True,
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-    )
+    done = attempt(f"make gate-{name}", project, env)
     report = json.loads((project / "reports" / "gates" / f"{name}.json").read_text())
     assert report["gate"] == name
     assert (done.returncode == 0) == report["passed"], done.stderr[-2000:]
@@ -166,14 +159,7 @@ def test_two_clones_share_one_tracking_server_and_its_champion(tmp_path):
     assert not (first / "mlflow.db").exists() and not (second / "mlflow.db").exists()
 
     # The server is gone: one line naming it, and the record is left as it was.
-    down = subprocess.run(
-        "make train",
-        shell=True,
-        cwd=second,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **shared},
-    )
+    down = attempt("make train", second, shared)
     assert down.returncode == 2
     assert f"error: MLflow at {uri} cannot be reached: Connection refused" in down.stderr
     assert "Traceback" not in down.stderr
@@ -243,13 +229,7 @@ class TestReproduce:
     def test_dependency_changed_without_relocking_fails(self, trained):
         project = trained("classification")
         edit(project / "pyproject.toml", '"pyyaml>=6",', '"pyyaml>=6",\n    "rich>=13",')
-        report = subprocess.run(
-            "uv run --frozen python -m $(basename src/*) gate reproduce",
-            shell=True,
-            cwd=project,
-            capture_output=True,
-            text=True,
-        )
+        report = attempt("uv run --frozen python -m $(basename src/*) gate reproduce", project)
         result = json.loads((project / "reports" / "gates" / "reproduce.json").read_text())
         reset(project)
         assert report.returncode == 1 and not result["passed"]
@@ -615,14 +595,7 @@ class TestRelease:
         assert candidate["version"] != before
         onnx = project / "model" / "model.onnx"
         onnx.write_bytes(onnx.read_bytes() + b"\0")  # a damaged artifact in the release
-        done = subprocess.run(
-            "make release",
-            shell=True,
-            cwd=project,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **ENV},
-        )
+        done = attempt("make release", project, ENV)
         moved_anyway = champion(project)
         run("make export release", cwd=project, env=ENV)
         after = champion(project)

@@ -25,7 +25,6 @@ import urllib.request
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.package }}.core import inputs
@@ -33,6 +32,7 @@ from {{ cookiecutter.package }}.io import dataset, onnx_model, registry
 from {{ cookiecutter.package }}.io.data import holdout_rows
 from {{ cookiecutter.package }}.io.record import read_record
 from {{ cookiecutter.package }}.jobs import policy
+from {{ cookiecutter.package }}.jobs.gates.onnx import median_us
 from {{ cookiecutter.package }}.jobs.serve import COMMAND, UVICORN
 
 USERS, SECONDS = 32, 20
@@ -77,9 +77,9 @@ def single_row(root: Path) -> dict[str, float]:
     if pipeline.predict(frame)[0] != model.predict(columns)[0][0]:
         print("warning: the pipeline and the ONNX model disagree on the first holdout row")
     return {
-        SKLEARN: _median_us(lambda: pipeline.predict(frame), 300),
-        ONNX: _median_us(lambda: model.predict(columns), 3000),
-        "ONNX, with the service's validation": _median_us(
+        SKLEARN: median_us(lambda: pipeline.predict(frame), 300),
+        ONNX: median_us(lambda: model.predict(columns), 3000),
+        "ONNX, with the service's validation": median_us(
             lambda: model.predict(inputs.columns([validate(row)], features)), 3000
         ),
     }
@@ -157,16 +157,6 @@ def main() -> int:
     print(f"  p95 vs MLflow         1/{p95:<5.1f}   (target <= 1/30)  {_met(p95 >= 30)}")
     print(f"  share of the floor    {share:6.0%}    (target >= 60%)  {_met(share >= 0.6)}")
     return 0
-
-
-def _median_us(call, times: int) -> float:
-    call()
-    spent = []
-    for _ in range(times):
-        started = time.perf_counter()
-        call()
-        spent.append(time.perf_counter() - started)
-    return float(np.median(spent) * 1e6)
 
 
 def _wait(url: str, server: subprocess.Popen, log: Path) -> None:

@@ -54,8 +54,8 @@ def check(root: Path) -> GateResult:
     one, row = x.iloc[:1], inputs.table_columns(x.iloc[:1], features)
     sizes = {"sklearn_pickle_bytes": len(pickle.dumps(pipeline)), "onnx_bytes": len(content)}
     latency = {
-        "sklearn_us": _median_us(lambda: outputs(pipeline, one, rules.task), 200),
-        "onnx_us": _median_us(lambda: model.predict(row), 2000),
+        "sklearn_us": median_us(lambda: outputs(pipeline, one, rules.task), 200),
+        "onnx_us": median_us(lambda: model.predict(row), 2000),
     }
     rows.append(["file bytes", sizes["sklearn_pickle_bytes"], sizes["onnx_bytes"], None, None])
     rows.append(["single-row latency (µs)", latency["sklearn_us"], latency["onnx_us"], None, None])
@@ -115,7 +115,8 @@ def _provenance(record: dict, model: onnx_model.OnnxModel) -> tuple[list[str], l
     return problems, rows
 
 
-def _median_us(call, times: int) -> float:
+def median_us(call, times: int) -> float:
+    """The median time of ``call`` over ``times`` calls, in microseconds, after one warm-up."""
     call()
     spent = []
     for _ in range(times):
