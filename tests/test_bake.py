@@ -25,7 +25,8 @@ src/{p}/io/server.py src/{p}/jobs/release.py .github/workflows/gates.yml
 deploy/k8s/base/kustomization.yaml deploy/k8s/base/deployment.yaml deploy/k8s/base/service.yaml
 deploy/k8s/base/hpa.yaml deploy/k8s/overlays/production/kustomization.yaml
 src/{p}/core/kubernetes.py src/{p}/jobs/manifests.py tests/test_manifests.py
-src/{p}/io/prediction_log.py src/{p}/io/telemetry.py
+src/{p}/io/prediction_log.py src/{p}/io/telemetry.py .github/workflows/monitor.yml
+src/{p}/core/monitoring.py src/{p}/io/traffic.py src/{p}/jobs/monitor.py tests/test_monitoring.py
 src/{p}/__init__.py src/{p}/__main__.py src/{p}/cli.py
 src/{p}/core/__init__.py src/{p}/core/comparison.py src/{p}/core/features.py
 src/{p}/core/gates.py src/{p}/core/metrics.py src/{p}/core/pipeline.py src/{p}/core/policy.py

@@ -81,42 +81,53 @@ def package(project: Path) -> Path:
     return next((project / "src").iterdir())
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def background(command: str, project: Path, env: dict, url: str, log: Path) -> Iterator[None]:
+    """A server started by ``command`` in its own process group, until ``url`` answers; its
+    output goes to ``log``. Stopped with SIGTERM, so it shuts down as it would in production."""
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            command,
+            shell=True,
+            cwd=project,
+            env={**os.environ, **ENV, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                assert server.poll() is None, log.read_text()[-2000:]
+                assert time.monotonic() < deadline, f"{command} did not answer in 180 s"
+                try:
+                    with urllib.request.urlopen(url, timeout=2):
+                        break
+                except OSError:
+                    time.sleep(0.5)
+            yield
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+
 @contextlib.contextmanager
 def tracking_server(project: Path, tmp: Path) -> Iterator[str]:
     """A real ``mlflow server`` on loopback (SQLite store, served artifacts); yields its URI."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = (
         f"uv run --locked mlflow server --host 127.0.0.1 --port {port} --workers 1"
         f" --backend-store-uri sqlite:///{tmp}/server.db --artifacts-destination {tmp}/artifacts"
     )
-    log = (tmp / "server.log").open("w")
-    server = subprocess.Popen(
-        command,
-        shell=True,
-        cwd=project,
-        env={**os.environ, **ENV},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     uri = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, (tmp / "server.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, "mlflow server did not start in 180 s"
-            try:
-                with urllib.request.urlopen(f"{uri}/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with background(command, project, {}, f"{uri}/health", tmp / "server.log"):
         yield uri
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
 
 
 # Classification's untouched gates run through the pull-request workflow (TestWorkflow);
@@ -470,10 +481,11 @@ def stand_ins(workflow: Path) -> list[str]:
     return options
 
 
-def act(project: Path, tmp: Path, *options: str) -> tuple[int, str]:
-    """Run the pull-request workflow with act on this host; its exit code and log.
+def act(project: Path, tmp: Path, *options: str, workflow: str = "gates.yml") -> tuple[int, str]:
+    """Run a workflow with act on this host; its exit code and log. The gates run on a pull
+    request; other workflows as if started by hand (workflow_dispatch).
 
-    Artifacts and the pull-request comment the stand-ins keep land in ``tmp/artifacts``.
+    Artifacts, and what the stand-ins would post, land in ``tmp/artifacts``.
     """
     home, artifacts = tmp / "home", tmp / "artifacts"
     home.mkdir(parents=True)
@@ -481,16 +493,18 @@ def act(project: Path, tmp: Path, *options: str) -> tuple[int, str]:
     repository = f"your-org/{project.name}"
     if subprocess.run("git remote get-url origin", shell=True, cwd=project).returncode:
         run(f"git remote add origin https://github.com/{repository}.git", cwd=project)
-    event = tmp / "event.json"
-    head = {"repo": {"full_name": repository}}
-    event.write_text(json.dumps({"pull_request": {"number": 1, "head": head}}))
-    workflow = project / ".github" / "workflows" / "gates.yml"
+    event, payload = tmp / "event.json", {}
+    if workflow == "gates.yml":
+        head = {"repo": {"full_name": repository}}
+        payload = {"pull_request": {"number": 1, "head": head}}
+    event.write_text(json.dumps(payload))
+    path = project / ".github" / "workflows" / workflow
     cache = run("uv cache dir", cwd=project).stdout.strip()  # before HOME moves
     command = [
         "act",
-        "pull_request",
+        "pull_request" if payload else "workflow_dispatch",
         "--workflows",
-        str(workflow),
+        str(path),
         "--eventpath",
         str(event),
         "--platform",
@@ -500,7 +514,7 @@ def act(project: Path, tmp: Path, *options: str) -> tuple[int, str]:
         # No Docker engine here: the load gate runs the service as a process, not a container.
         "--var",
         "SERVICE_TARGET=process",
-        *stand_ins(workflow),
+        *stand_ins(path),
         *options,
     ]
     env = {**os.environ, **ENV, "HOME": str(home), "UV_CACHE_DIR": cache}
@@ -608,3 +622,114 @@ class TestRelease:
         assert moved_anyway == before
         assert after == candidate["version"] == deployment["model"]["version"]
         assert deployment["service"] == "process" and deployment["image"] is None
+
+
+def replay(port: int, rows: list[dict], target: str) -> list[tuple[str, str]]:
+    """Send rows to the service in batches, as clients would; (prediction id, true label)."""
+    answered = []
+    for start in range(0, len(rows), 100):
+        batch = rows[start : start + 100]
+        body = [{k: v for k, v in row.items() if k != target} for row in batch]
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/predict",
+            json.dumps(body).encode(),
+            {"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            request_id = json.load(response)["request_id"]
+        answered += [(f"{request_id}-{i}", row[target]) for i, row in enumerate(batch)]
+    return answered
+
+
+@pytest.fixture(scope="module")
+def replayed(trained):
+    """The classification project's recorded model as champion, served, and sent two samples:
+    its holdout, then the holdout with every age 25 years older (capped at the schema's 100).
+    Each leaves a prediction log, logs/<sample>.jsonl, and labels, logs/<sample>-labels.csv."""
+    project = trained("classification")
+    run("make promote", cwd=project, env=ENV)
+    in_project(
+        project,
+        f"from {package(project).name}.jobs import holdout; import json, pathlib; "
+        'd = holdout(pathlib.Path(".")); rows = d.x.assign(released=d.frame["released"]); '
+        "shifted = rows.assign(age=(rows.age + 25).clip(upper=100)); "
+        'pathlib.Path("logs").mkdir(exist_ok=True); '
+        'json.dump({"holdout": rows.to_dict("records"), "shifted": shifted.to_dict("records")},'
+        ' open("logs/samples.json", "w"))',
+    )
+    samples = json.loads((project / "logs" / "samples.json").read_text())
+    for name, rows in samples.items():
+        port = free_port()
+        served = {"PORT": str(port), "PREDICTION_LOG": f"logs/{name}.jsonl"}
+        health = f"http://127.0.0.1:{port}/health"
+        log = project / "logs" / f"{name}-service.log"
+        with background("make --no-print-directory serve", project, served, health, log):
+            answered = replay(port, rows, "released")
+        labels = "".join(f"{id_},{label}\n" for id_, label in answered)
+        (project / "logs" / f"{name}-labels.csv").write_text("id,released\n" + labels)
+    return project
+
+
+def monitor(project: Path, sample: str) -> subprocess.CompletedProcess:
+    """``make monitor`` on one replayed sample and its labels."""
+    inputs = {
+        "MONITOR_INPUTS": f"logs/{sample}.jsonl",
+        "MONITOR_LABELS": f"logs/{sample}-labels.csv",
+    }
+    return attempt("make monitor", project, {**ENV, **inputs})
+
+
+@pytest.mark.xdist_group("gates-b")
+class TestMonitoring:
+    def test_holdout_traffic_passes_and_traffic_with_a_shifted_column_breaches(self, replayed):
+        calm = monitor(replayed, "holdout")
+        calm_report = json.loads((replayed / "reports/monitoring/monitoring.json").read_text())
+        shifted = monitor(replayed, "shifted")
+        summary = (replayed / "reports/monitoring/summary.md").read_text()
+
+        assert calm.returncode == 0, calm.stderr[-2000:]
+        assert calm_report["passed"] and calm_report["figures"]["rows"] == 1307
+        assert re.search(r"^drift\s+pass\s+0 of 6 columns drifted", calm.stdout, re.M)
+        assert re.search(
+            r"^kpi\s+pass\s+.*: roc_auc 0\.\d+ on 1307 labelled predictions; "
+            r"target roc_auc >= 0\.68$",
+            calm.stdout,
+            re.M,
+        )
+        assert shifted.returncode != 0
+        assert "breach: drift: 1 of 6 columns drifted (17%): age; at most 10%" in shifted.stderr
+        assert "Traceback" not in shifted.stderr
+        assert "| age | Wasserstein distance (normed) |" in summary
+        assert (replayed / "reports/monitoring/drift.html").exists()
+        # Each run is a step of the champion's monitoring run: drift over time in MLflow.
+        with contextlib.closing(sqlite3.connect(replayed / "mlflow.db")) as store:
+            history = store.execute(
+                "SELECT value FROM metrics WHERE key = 'drift_share' ORDER BY step"
+            ).fetchall()
+        assert [round(value, 3) for (value,) in history[-2:]] == [0.0, 0.167]
+
+    def test_scheduled_workflow_opens_an_issue_and_a_retraining_pull_request(
+        self, replayed, tmp_path
+    ):
+        code, log = act(
+            replayed,
+            tmp_path,
+            "--var",
+            f"MONITOR_INPUTS={replayed}/logs/shifted.jsonl",
+            "--secret",
+            f"MLFLOW_TRACKING_URI=sqlite:///{replayed}/mlflow.db",
+            workflow="monitor.yml",
+        )
+        artifacts = tmp_path / "artifacts"
+        assert code != 0, log[-4000:]  # the monitor job fails on a breach
+        assert "Failure - Main make monitor" in log
+        assert "Success - Main make data candidate" in log, log[-4000:]
+        request = artifacts / "pull-request"
+        assert (request / "branch.txt").read_text() == "monitoring/retrain\n"
+        assert "model/record.json" in (request / "files.txt").read_text().split()
+        body = (request / "body.md").read_text()
+        assert "breach: drift: 1 of 6 columns drifted (17%): age; at most 10%" in body
+        issue = (artifacts / "issue.md").read_text()
+        assert issue.startswith("<!-- monitoring-breach -->")
+        assert "breach: drift: 1 of 6 columns drifted (17%): age" in issue
+        assert "Retraining pull request: https://github.com/your-org/gated-model/pull/1" in issue

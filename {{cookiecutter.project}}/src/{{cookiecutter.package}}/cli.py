@@ -78,6 +78,20 @@ def _gates(root: Path, args) -> str:
     return f"{table}\n\nall {len(results)} gates passed"
 
 
+def _monitor(root: Path, args) -> str:
+    from {{ cookiecutter.package }}.jobs.monitor import REPORTS, monitor
+
+    result = monitor(root)
+    width = max(len(row[0]) for row in result.table.rows)
+    lines = [
+        f"{name:<{width}}  {verdict:<10}  {detail}" for name, verdict, detail in result.table.rows
+    ]
+    text = "\n".join([*lines, "", f"reports in {REPORTS}/", result.reason])
+    if not result.passed:
+        raise GateFailed(text)
+    return text
+
+
 def _release(root: Path, args) -> str:
     from {{ cookiecutter.package }}.jobs.release import release
 
@@ -123,6 +137,7 @@ VERBS = {
     "gate": (_gate, "run one gate; reports go to reports/gates/"),
     "gates": (_gates, "run every gate and print the summary table"),
     "promote": (_promote, "point the registry's champion alias at the recorded version"),
+    "monitor": (_monitor, "judge production traffic: drift, and the KPI on labelled rows"),
     "release": (_release, "smoke-test the service as production runs it, then promote"),
     "manifests": (_manifests, "write deploy/k8s/base/deployment.yaml from the policy"),
     "pin": (_pin, "pin the released image digest in the production overlay"),

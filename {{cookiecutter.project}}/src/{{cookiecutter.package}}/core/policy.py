@@ -127,6 +127,15 @@ class Service(Strict):
     max_batch: int = Field(ge=1)
 
 
+class Monitoring(Strict):
+    """How production traffic is judged by ``make monitor``."""
+
+    window_hours: float = Field(gt=0)
+    min_rows: int = Field(ge=1)
+    max_drift_share: float = Field(ge=0, le=1)
+    min_labelled_rows: int = Field(ge=1)
+
+
 class Gates(Strict):
     """Settings of each gate."""
 
@@ -149,6 +158,7 @@ class Policy(Strict):
     thresholds: dict[str, Threshold]
     gates: Gates
     service: Service
+    monitoring: Monitoring
 
     @model_validator(mode="after")
     def _metrics_fit_task(self) -> "Policy":

@@ -64,10 +64,16 @@ class DatasetSchema(BaseModel):
         return {c.name: "str" for c in self.columns if c.kind in ("category", "text")}
 
 
-def problems(frame: pd.DataFrame, schema: DatasetSchema) -> list[str]:
-    """Every way ``frame`` departs from ``schema``, as readable sentences (empty when it fits)."""
+def problems(
+    frame: pd.DataFrame, schema: DatasetSchema, required: list[str] | None = None
+) -> list[str]:
+    """Every way ``frame`` departs from ``schema``, as readable sentences (empty when it fits).
+
+    ``required`` names the columns that must be there (default: all of the schema's).
+    """
     found = []
-    missing = [name for name in schema.names if name not in frame.columns]
+    wanted = schema.names if required is None else required
+    missing = [name for name in wanted if name not in frame.columns]
     extra = [name for name in frame.columns if name not in schema.names]
     if missing:
         found.append(f"missing columns: {', '.join(missing)}")

@@ -69,9 +69,14 @@ def read_table(path: Path, schema: DatasetSchema, shown: Path | None = None) -> 
     return frame
 
 
-def check(frame: pd.DataFrame, schema: DatasetSchema, what: str) -> None:
-    """Raise a ``ProjectError`` listing every way ``frame`` departs from ``schema``."""
-    found = problems(frame, schema)
+def check(
+    frame: pd.DataFrame, schema: DatasetSchema, what: str, required: list[str] | None = None
+) -> None:
+    """Raise a ``ProjectError`` listing every way ``frame`` departs from ``schema``.
+
+    ``required`` names the columns that must be there (default: all of the schema's).
+    """
+    found = problems(frame, schema, required)
     if found:
         raise ProjectError(f"{what} does not fit the schema: {'; '.join(found)}")
 

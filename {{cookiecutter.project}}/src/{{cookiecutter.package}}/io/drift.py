@@ -48,3 +48,45 @@ def data_report(root: Path, current: pd.DataFrame, reference: pd.DataFrame | Non
         "duplicated_columns": int(values["DuplicatedColumnsCount"]),
         "empty_columns": int(values["EmptyColumnsCount"]),
     }
+
+
+def drift_report(
+    folder: Path, current: pd.DataFrame, reference: pd.DataFrame, categorical: list[str]
+) -> dict:
+    """Evidently's drift of each column of ``current`` from ``reference``.
+
+    Columns named in ``categorical`` are compared as categories, the others as numbers.
+    Writes ``drift.html`` and ``drift.json`` in ``folder``; returns each column's score,
+    method, threshold and whether it drifted.
+    """
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    columns = list(current.columns)
+    definition = DataDefinition(
+        numerical_columns=[name for name in columns if name not in categorical],
+        categorical_columns=[name for name in columns if name in categorical],
+    )
+    snapshot = Report([DataDriftPreset(columns=columns)], include_tests=True).run(
+        Dataset.from_pandas(current, data_definition=definition),
+        Dataset.from_pandas(reference[columns], data_definition=definition),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    snapshot.save_html(str(folder / "drift.html"))
+    results = snapshot.dict()
+    write_atomic(folder / "drift.json", json.dumps(results, indent=2, default=str))
+    found = {}
+    for metric in results["metrics"]:
+        config = metric["config"]
+        if config["type"].endswith(":ValueDrift"):
+            found[config["column"]] = {
+                "score": float(metric["value"]),
+                "method": config["method"],
+                "threshold": config["threshold"],
+                "drifted": False,
+            }
+    for test in results["tests"]:
+        column = test["metric_config"]["params"].get("column")
+        if column in found:
+            found[column]["drifted"] = test["status"] == "FAIL"
+    return found

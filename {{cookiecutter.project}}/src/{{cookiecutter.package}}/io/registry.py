@@ -166,3 +166,40 @@ def training_data(run_id: str, folder: Path) -> Path:
             run_id=run_id, artifact_path=str(TRAINING_DATA), dst_path=str(folder)
         )
     return Path(path)
+
+
+def log_monitoring(version: str, metrics: dict[str, float], tags: dict[str, str]) -> str:
+    """Append monitoring figures to the champion version's monitoring run; returns its id.
+
+    One run per served version, in the experiment ``<project>-monitoring``: each ``make
+    monitor`` adds a step, so MLflow shows drift and the KPI over time as metric history.
+    """
+    import time
+
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, RunTag
+
+    with tracking():
+        client = MlflowClient()
+        name = f"{EXPERIMENT}-monitoring"
+        existing = client.get_experiment_by_name(name)
+        experiment = existing.experiment_id if existing else client.create_experiment(name)
+        found = client.search_runs(
+            [experiment], filter_string=f"tags.model_version = '{version}'", max_results=1
+        )
+        if found:
+            run_id = found[0].info.run_id
+        else:
+            run = client.create_run(
+                experiment, tags={"model_version": version}, run_name=f"{MODEL_NAME}-v{version}"
+            )
+            run_id = run.info.run_id
+        step = len(client.get_metric_history(run_id, "rows"))
+        now = int(time.time() * 1000)
+        client.log_batch(
+            run_id,
+            metrics=[Metric(key, value, now, step) for key, value in metrics.items()],
+            tags=[RunTag(key, value) for key, value in tags.items()],
+        )
+        client.set_terminated(run_id)
+    return run_id

@@ -1,0 +1,153 @@
+"""``make monitor``: the predictions served in production, judged against the champion.
+
+Reads the traffic (``io/traffic.py``: the prediction log or a table, labels joined by id) of the
+policy's window, served by the registry's champion, and judges it by the policy's
+``monitoring`` section: drift of the inputs and of the prediction from the champion's training
+data (evidently), and the KPI on labelled predictions. Writes ``reports/monitoring/``
+(``drift.html`` and ``.json``, ``monitoring.json``, ``summary.md``) and appends the figures to
+the champion's monitoring run in MLflow, where they show as history.
+"""
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from {{ cookiecutter.package }}.core import ProjectError
+from {{ cookiecutter.package }}.core.gates import GateResult, Table
+from {{ cookiecutter.package }}.core.metrics import outputs
+from {{ cookiecutter.package }}.core.monitoring import judge_drift, judge_kpi, kpi_value, verdict
+from {{ cookiecutter.package }}.core.policy import Policy
+from {{ cookiecutter.package }}.io import registry, traffic
+from {{ cookiecutter.package }}.io.dataset import SCHEMA
+from {{ cookiecutter.package }}.io.drift import drift_report
+from {{ cookiecutter.package }}.io.files import write_atomic, write_json
+from {{ cookiecutter.package }}.io.traffic import ID, PREDICTED, PREDICTION, TIME, TRUTH, VERSION
+from {{ cookiecutter.package }}.jobs import policy
+
+REPORTS = Path("reports/monitoring")
+
+
+def monitor(root: Path) -> GateResult:
+    """Judge the recent traffic; the result's ``passed`` is False on a breach."""
+    rules = policy(root)
+    shutil.rmtree(root / REPORTS, ignore_errors=True)  # no stale verdict survives a failed run
+    features = [c.name for c in SCHEMA.features(exclude=rules.data.excluded_features)]
+    inputs, labels = traffic.sources(root)
+    champion = registry.champion()
+    if champion is None:
+        raise ProjectError(
+            f"the registry at {registry.tracking_uri()} has no champion: nothing is in "
+            "production to monitor (`make release` or `make promote` sets one)"
+        )
+    frame, left_out = recent(traffic.read_traffic(inputs, SCHEMA, features), rules, champion)
+    if labels:
+        truth = frame[ID].map(traffic.read_labels(labels, SCHEMA)) if ID in frame else None
+        frame[TRUTH] = truth if TRUTH not in frame else frame[TRUTH].fillna(truth)
+    model = registry.load_model(champion["uri"])
+    with tempfile.TemporaryDirectory() as scratch:
+        path = registry.training_data(champion["run_id"], Path(scratch))
+        reference = pd.read_csv(path, dtype=SCHEMA.read_dtypes())
+    inputs_of = list(getattr(model, "feature_names_in_", features))
+    if PREDICTION not in frame:  # a table: what the champion predicts for it
+        frame[PREDICTED], frame[PREDICTION] = _served(model, frame[inputs_of], rules)
+    reference[PREDICTED], reference[PREDICTION] = _served(model, reference[inputs_of], rules)
+
+    columns = [name for name in features if name in reference.columns] + [PREDICTION]
+    categorical = [c.name for c in SCHEMA.columns if c.kind == "category"]
+    drift = drift_report(root / REPORTS, frame[columns], reference[columns], categorical)
+    drifted = [name for name, found in drift.items() if found["drifted"]]
+    labelled = frame.dropna(subset=[TRUTH]) if TRUTH in frame else frame.iloc[:0]
+    kpi = None
+    if len(labelled):
+        scores = labelled[PREDICTION].to_numpy() if rules.task == "classification" else None
+        kpi = kpi_value(rules, labelled[TRUTH].to_numpy(), labelled[PREDICTED].to_numpy(), scores)
+    checks = [
+        judge_drift(drifted, columns, len(frame), rules),
+        judge_kpi(kpi, len(labelled), rules),
+    ]
+    figures = {
+        "champion": champion,
+        "inputs": inputs,
+        "labels": labels,
+        "rows": len(frame),
+        "left_out": left_out,
+        "labelled_rows": len(labelled),
+        "drift_share": len(drifted) / len(columns),
+        "drifted_columns": drifted,
+        "drift": drift,
+        f"kpi_{rules.kpi.metric}": kpi,
+    }
+    result = verdict(checks, figures)
+    _write(root, result, rules)
+    metrics = {
+        "rows": len(frame),
+        "labelled_rows": len(labelled),
+        "drift_share": figures["drift_share"],
+        "breached": float(not result.passed),
+        **{f"drift_{name}": found["score"] for name, found in drift.items()},
+    }
+    if kpi is not None:
+        metrics[f"kpi_{rules.kpi.metric}"] = kpi
+    registry.log_monitoring(champion["version"], metrics, {"inputs": inputs})
+    return result
+
+
+def recent(frame: pd.DataFrame, rules: Policy, champion: dict) -> tuple[pd.DataFrame, int]:
+    """The rows of the policy's window served by the champion, and how many were left out.
+
+    A table without times or versions is taken whole.
+    """
+    keep = pd.Series(True, index=frame.index)
+    if TIME in frame:
+        keep &= pd.to_numeric(frame[TIME]) >= time.time() - rules.monitoring.window_hours * 3600
+    if VERSION in frame:
+        keep &= frame[VERSION] == champion["version"]
+    if not keep.any():
+        seen = ", ".join(sorted(frame[VERSION].unique())) if VERSION in frame else "none"
+        raise ProjectError(
+            f"no predictions of champion version {champion['version']} in the last "
+            f"{rules.monitoring.window_hours:g} h (versions in the traffic: {seen})"
+        )
+    return frame[keep].reset_index(drop=True), int((~keep).sum())
+
+
+def _served(model, x: pd.DataFrame, rules: Policy) -> tuple:
+    """What the service answers for ``x``: the class or value, and the probability or value."""
+    predicted, scores = outputs(model, x, rules.task)
+    return predicted, predicted if scores is None else scores
+
+
+def _write(root: Path, result: GateResult, rules: Policy) -> None:
+    """``monitoring.json`` and ``summary.md`` (the job summary and the issue's body)."""
+    folder = root / REPORTS
+    write_json(folder / "monitoring.json", result.to_json())
+    figures = result.figures
+    champion = figures["champion"]
+    drift = Table(
+        ["column", "method", "score", "threshold", "drifted"],
+        [
+            [name, found["method"], found["score"], found["threshold"], _yes(found["drifted"])]
+            for name, found in figures["drift"].items()
+        ],
+    )
+    lines = [
+        f"Champion: version {champion['version']} (run {champion['run_id']}).",
+        f"Traffic: {figures['rows']} predictions from `{figures['inputs']}` of the last "
+        f"{rules.monitoring.window_hours:g} h ({figures['left_out']} older or of other "
+        "versions left out).",
+        f"Labels: {figures['labelled_rows']} predictions labelled"
+        + (f" from `{figures['labels']}`." if figures["labels"] else " (no labels given)."),
+        "",
+        result.markdown(),
+        "Drift from the champion's training data (evidently; `reports/monitoring/drift.html`):",
+        "",
+        drift.markdown(),
+    ]
+    write_atomic(folder / "summary.md", "\n".join(lines) + "\n")
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"

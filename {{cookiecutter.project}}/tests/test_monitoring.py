@@ -1,0 +1,126 @@
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package }}.core import ProjectError
+from {{ cookiecutter.package }}.core.monitoring import (
+    BREACH,
+    NOT_JUDGED,
+    PASS,
+    judge_drift,
+    judge_kpi,
+    kpi_value,
+    verdict,
+)
+from {{ cookiecutter.package }}.io import traffic
+from {{ cookiecutter.package }}.io.data import load_dataset
+from {{ cookiecutter.package }}.io.dataset import SCHEMA
+from {{ cookiecutter.package }}.io.record import read_record
+from {{ cookiecutter.package }}.io.service import create_app
+
+
+@pytest.fixture(scope="module")
+def logged(project, served, fitted, policy, tmp_path_factory):
+    """The holdout sent through the service with the prediction log on, and its labels by id."""
+    folder = tmp_path_factory.mktemp("traffic")
+    rows = fitted.parts.x_holdout.to_dict(orient="records")
+    frame, _ = load_dataset(project)
+    truth = frame.loc[fitted.parts.x_holdout.index, SCHEMA.target].tolist()
+    ids = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PREDICTION_LOG", str(folder / "predictions.jsonl"))
+        with TestClient(create_app(served, policy, read_record(served))) as client:
+            for start in range(0, len(rows), 500):
+                answer = client.post("/predict", json=rows[start : start + 500]).json()
+                ids += [f"{answer['request_id']}-{i}" for i in range(len(answer["predictions"]))]
+    labels = folder / "labels.csv"
+    labels.write_text("id,target\n".replace("target", SCHEMA.target))
+    with labels.open("a") as handle:
+        handle.writelines(f"{id_},{value}\n" for id_, value in zip(ids, truth))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def joined(logged, fitted):
+    """The logged traffic with its labels."""
+    names = [column.name for column in fitted.features]
+    frame = traffic.read_traffic(str(logged / "predictions.jsonl"), SCHEMA, names)
+    labels = traffic.read_labels(str(logged / "labels.csv"), SCHEMA)
+    return frame.assign(**{traffic.TRUTH: frame[traffic.ID].map(labels)})
+
+
+def test_the_log_reads_back_with_every_label_joined_by_id(joined, fitted):
+    assert len(joined) == len(fitted.parts.x_holdout)
+    assert joined[traffic.TRUTH].notna().all()
+    assert joined[traffic.TRUTH].tolist() == fitted.parts.y_holdout.tolist()
+    expected = fitted.parts.x_holdout.reset_index(drop=True)
+    for column in fitted.features:
+        logged, sent = joined[column.name], expected[column.name]
+        if column.kind == "category":
+            assert (logged.astype(str) == sent.astype(str)).all(), column.name
+        else:
+            assert np.allclose(logged.astype(float), sent.astype(float)), column.name
+
+
+def kpi(joined, policy, truth):
+    scores = joined[traffic.PREDICTION].to_numpy() if policy.task == "classification" else None
+    value = kpi_value(policy, truth, joined[traffic.PREDICTED].to_numpy(), scores)
+    return judge_kpi(value, len(truth), policy)
+
+
+def test_the_kpi_on_labelled_holdout_traffic_meets_its_target(joined, policy):
+    check = kpi(joined, policy, joined[traffic.TRUTH].to_numpy())
+    assert check.verdict == PASS, check.detail
+    assert f"on {len(joined)} labelled predictions; target {policy.kpi_met}" in check.detail
+
+
+def test_degraded_labels_breach_the_kpi_with_the_figure(joined, policy):
+    truth = joined[traffic.TRUTH].to_numpy()
+    if policy.task == "classification":
+        degraded = 1 - truth  # every outcome the opposite of what was predicted from
+    else:
+        degraded = np.random.default_rng(0).permutation(truth)  # outcomes of other people
+    check = kpi(joined, policy, degraded)
+    assert check.verdict == BREACH
+    assert check.detail.startswith(f"{policy.kpi.name}: {policy.kpi.metric} ")
+    result = verdict([check], {})
+    assert not result.passed and result.reason.startswith("breach: kpi: ")
+
+
+def test_too_few_labels_or_rows_are_not_judged(policy):
+    few = policy.monitoring.min_labelled_rows - 1
+    check = judge_kpi(0.0, few, policy)
+    assert check.verdict == NOT_JUDGED and "at least" in check.detail
+    drift = judge_drift(["a", "b"], ["a", "b"], policy.monitoring.min_rows - 1, policy)
+    assert drift.verdict == NOT_JUDGED
+    assert verdict([check, drift], {}).passed
+
+
+def test_drift_breaches_above_the_policy_share(policy):
+    columns = [f"c{i}" for i in range(10)]
+    rows = policy.monitoring.min_rows
+    assert judge_drift([], columns, rows, policy).verdict == PASS
+    check = judge_drift(columns[:5], columns, rows, policy)
+    assert check.verdict == BREACH
+    assert check.detail.startswith("5 of 10 columns drifted (50%): c0, c1, c2, c3, c4; at most")
+
+
+def test_broken_traffic_is_one_error_naming_the_file(tmp_path, fitted, project):
+    names = [column.name for column in fitted.features]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a"\n')
+    with pytest.raises(ProjectError, match="bad.jsonl: cannot be read as JSON lines"):
+        traffic.read_traffic(str(bad), SCHEMA, names)
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"a": 1}\n')
+    with pytest.raises(ProjectError, match="lack id, time, model_version, features, output"):
+        traffic.read_traffic(str(other), SCHEMA, names)
+    with pytest.raises(ProjectError, match="no prediction log here"):
+        traffic.read_traffic(str(tmp_path / "missing.jsonl"), SCHEMA, names)
+    frame, _ = load_dataset(project)
+    table = tmp_path / "table.csv"
+    frame.drop(columns=names[0]).to_csv(table, index=False)
+    with pytest.raises(ProjectError, match=f"table.csv does not fit .*missing columns: {names[0]}"):
+        traffic.read_traffic(str(table), SCHEMA, names)
+    with pytest.raises(ProjectError, match="labels need an 'id' column"):
+        traffic.read_labels(str(table), SCHEMA)
