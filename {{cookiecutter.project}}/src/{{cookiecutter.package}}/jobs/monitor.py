@@ -18,13 +18,25 @@ import pandas as pd
 from {{ cookiecutter.package }}.core import ProjectError
 from {{ cookiecutter.package }}.core.gates import GateResult, Table
 from {{ cookiecutter.package }}.core.metrics import outputs
-from {{ cookiecutter.package }}.core.monitoring import judge_drift, judge_kpi, kpi_value, verdict
+from {{ cookiecutter.package }}.core.monitoring import (
+    judge_drift,
+    judge_kpi,
+    kpi_value,
+    verdict,
+)
 from {{ cookiecutter.package }}.core.policy import Policy
 from {{ cookiecutter.package }}.io import registry, traffic
 from {{ cookiecutter.package }}.io.dataset import SCHEMA
 from {{ cookiecutter.package }}.io.drift import drift_report
 from {{ cookiecutter.package }}.io.files import write_atomic, write_json
-from {{ cookiecutter.package }}.io.traffic import ID, PREDICTED, PREDICTION, TIME, TRUTH, VERSION
+from {{ cookiecutter.package }}.io.traffic import (
+    ID,
+    PREDICTED,
+    PREDICTION,
+    TIME,
+    TRUTH,
+    VERSION,
+)
 from {{ cookiecutter.package }}.jobs import policy
 
 REPORTS = Path("reports/monitoring")
@@ -44,8 +56,10 @@ def monitor(root: Path) -> GateResult:
         )
     frame, left_out = recent(traffic.read_traffic(inputs, SCHEMA, features), rules, champion)
     if labels:
-        truth = frame[ID].map(traffic.read_labels(labels, SCHEMA)) if ID in frame else None
-        frame[TRUTH] = truth if TRUTH not in frame else frame[TRUTH].fillna(truth)
+        if ID not in frame:
+            raise ProjectError(f"{inputs}: no 'id' column to join the labels of {labels} by")
+        truth = frame[ID].map(traffic.read_labels(labels, SCHEMA))
+        frame[TRUTH] = frame[TRUTH].fillna(truth) if TRUTH in frame else truth
     model = registry.load_model(champion["uri"])
     with tempfile.TemporaryDirectory() as scratch:
         path = registry.training_data(champion["run_id"], Path(scratch))
