@@ -12,11 +12,13 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 DEFAULT = Path("logs/predictions.jsonl")
 CAPACITY = 10_000  # queued requests; beyond this, entries are dropped and counted
+PAUSE = 0.05  # seconds the writer waits after emptying the queue
 
 
 class PredictionLog:
@@ -79,6 +81,8 @@ class PredictionLog:
             handle.write("\n".join(lines) + "\n")
             if self._queue.empty():
                 handle.flush()
+                # Let entries gather: one wake-up and one write per batch, not per request.
+                time.sleep(PAUSE)
             if handle is not sys.stdout and handle.tell() >= self.max_bytes:
                 handle.close()
                 self._rotate()

@@ -64,10 +64,10 @@ def monitor(root: Path) -> GateResult:
     with tempfile.TemporaryDirectory() as scratch:
         path = registry.training_data(champion["run_id"], Path(scratch))
         reference = pd.read_csv(path, dtype=SCHEMA.read_dtypes())
-    inputs_of = list(getattr(model, "feature_names_in_", features))
+    model_inputs = list(getattr(model, "feature_names_in_", features))
     if PREDICTION not in frame:  # a table: what the champion predicts for it
-        frame[PREDICTED], frame[PREDICTION] = _served(model, frame[inputs_of], rules)
-    reference[PREDICTED], reference[PREDICTION] = _served(model, reference[inputs_of], rules)
+        frame[PREDICTED], frame[PREDICTION] = _served(model, frame[model_inputs], rules)
+    reference[PREDICTED], reference[PREDICTION] = _served(model, reference[model_inputs], rules)
 
     columns = [name for name in features if name in reference.columns] + [PREDICTION]
     categorical = [c.name for c in SCHEMA.columns if c.kind == "category"]
