@@ -1,4 +1,7 @@
+import time
+
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,6 +20,7 @@ from {{ cookiecutter.package }}.io.data import load_dataset
 from {{ cookiecutter.package }}.io.dataset import SCHEMA
 from {{ cookiecutter.package }}.io.record import read_record
 from {{ cookiecutter.package }}.io.service import create_app
+from {{ cookiecutter.package }}.jobs.monitor import recent
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +48,8 @@ def logged(project, served, fitted, policy, tmp_path_factory):
 def joined(logged, fitted):
     """The logged traffic with its labels."""
     names = [column.name for column in fitted.features]
-    frame = traffic.read_traffic(str(logged / "predictions.jsonl"), SCHEMA, names)
+    source = str(logged / "predictions.jsonl")
+    frame = traffic.checked(traffic.read_traffic(source, SCHEMA), SCHEMA, names, source)
     labels = traffic.read_labels(str(logged / "labels.csv"), SCHEMA)
     return frame.assign(**{traffic.TRUTH: frame[traffic.ID].map(labels)})
 
@@ -105,22 +110,57 @@ def test_drift_breaches_above_the_policy_share(policy):
     assert check.detail.startswith("5 of 10 columns drifted (50%): c0, c1, c2, c3, c4; at most")
 
 
-def test_broken_traffic_is_one_error_naming_the_file(tmp_path, fitted, project):
+def test_recent_keeps_the_window_served_by_the_champion(policy):
+    now = time.time()
+    old = now - policy.monitoring.window_hours * 3600 - 60
+    frame = pd.DataFrame(
+        {traffic.TIME: [now, now, old, now], traffic.VERSION: ["3", "2", "3", "3"]}
+    )
+    kept, left_out = recent(frame, policy, {"version": "3"})
+    assert len(kept) == 2 and left_out == 2
+    with pytest.raises(ProjectError, match=r"no predictions of champion version 4 .*: 2, 3\)"):
+        recent(frame, policy, {"version": "4"})
+
+
+def test_a_table_is_checked_and_its_outcomes_become_truth(tmp_path, project, fitted):
     names = [column.name for column in fitted.features]
+    frame, _ = load_dataset(project)
+    table = tmp_path / "table.csv"
+    frame.assign(prediction=0.5, model_version=1).to_csv(table, index=False)
+    read = traffic.read_traffic(str(table), SCHEMA)
+    assert traffic.PREDICTION not in read  # a table's served columns are computed again
+    assert (read[traffic.VERSION] == "1").all()
+    read = traffic.checked(read, SCHEMA, names, str(table))
+    assert read[traffic.TRUTH].tolist() == traffic.encode(frame[SCHEMA.target], SCHEMA).tolist()
+    frame.drop(columns=names[0]).to_csv(table, index=False)
+    with pytest.raises(ProjectError, match=f"table.csv does not fit .*missing columns: {names[0]}"):
+        traffic.checked(traffic.read_traffic(str(table), SCHEMA), SCHEMA, names, str(table))
+    frame.assign(time="2026-01-01T00:00:00").to_csv(table, index=False)
+    with pytest.raises(ProjectError, match="'time' must be seconds since the epoch"):
+        traffic.read_traffic(str(table), SCHEMA)
+    with pytest.raises(ProjectError, match="labels need an 'id' column"):
+        traffic.read_labels(str(table), SCHEMA)
+
+
+def test_a_url_is_shown_without_its_credentials():
+    url = "https://user:secret@logs.example.com:8443/a/predictions.jsonl?sig=abc#x"
+    assert traffic.shown(url) == "https://logs.example.com:8443/a/predictions.jsonl"
+    assert traffic.shown("logs/predictions.jsonl") == "logs/predictions.jsonl"
+
+
+def test_broken_traffic_is_one_error_naming_the_file(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a"\n')
     with pytest.raises(ProjectError, match="bad.jsonl: cannot be read as JSON lines"):
-        traffic.read_traffic(str(bad), SCHEMA, names)
+        traffic.read_traffic(str(bad), SCHEMA)
     other = tmp_path / "other.jsonl"
     other.write_text('{"a": 1}\n')
     with pytest.raises(ProjectError, match="lack id, time, model_version, features, output"):
-        traffic.read_traffic(str(other), SCHEMA, names)
+        traffic.read_traffic(str(other), SCHEMA)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    (tmp_path / "empty.jsonl.1.gz").write_bytes(b"not a rotated log of ours")
+    with pytest.raises(ProjectError, match="empty.jsonl: holds no predictions"):
+        traffic.read_traffic(str(empty), SCHEMA)
     with pytest.raises(ProjectError, match="no prediction log here"):
-        traffic.read_traffic(str(tmp_path / "missing.jsonl"), SCHEMA, names)
-    frame, _ = load_dataset(project)
-    table = tmp_path / "table.csv"
-    frame.drop(columns=names[0]).to_csv(table, index=False)
-    with pytest.raises(ProjectError, match=f"table.csv does not fit .*missing columns: {names[0]}"):
-        traffic.read_traffic(str(table), SCHEMA, names)
-    with pytest.raises(ProjectError, match="labels need an 'id' column"):
-        traffic.read_labels(str(table), SCHEMA)
+        traffic.read_traffic(str(tmp_path / "missing.jsonl"), SCHEMA)

@@ -1,15 +1,19 @@
 """Production traffic for ``make monitor``: the predictions served, and labels joined by id.
 
 Inputs (``MONITOR_INPUTS``) are the service's prediction log, JSON lines as
-``io/prediction_log.py`` writes them (a local log is read with its rotated older files), or a
-CSV table with the model's input columns (its ``id`` and target columns are used when present).
+``io/prediction_log.py`` writes them, named ``*.jsonl`` or ``*.ndjson`` (a local log is read with
+its rotated older files), or else a CSV table with the model's input columns; a table's ``id``,
+``time`` (seconds since the epoch), ``model_version`` and target columns are used when present.
 Labels (``MONITOR_LABELS``) are a CSV of ``id`` and the target column, e.g. outcomes recorded
 later. Both may be a path or a URL pandas can read: https://, or s3:// and the like once the
-matching fsspec package is added.
+matching fsspec package is added. A URL is printed without its credentials or query.
 """
 
+import glob
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
@@ -20,6 +24,8 @@ from {{ cookiecutter.package }}.io.prediction_log import DEFAULT as DEFAULT_INPU
 
 DEFAULT_LABELS = Path("logs/labels.csv")
 LOG_KEYS = ["id", "time", "model_version", "features", "output"]
+LOG_NAME = re.compile(r"\.(jsonl|ndjson)(\.\d+)?(\.gz)?$")  # a log; any other name is a CSV table
+ROTATED = re.compile(r"\.(\d+)")  # predictions.jsonl.1, .2, ... as the service rotates them
 # Columns of the traffic table besides the model's inputs.
 ID = "id"
 TIME = "time"
@@ -38,21 +44,51 @@ def sources(root: Path) -> tuple[str, str | None]:
     return inputs, labels
 
 
-def read_traffic(source: str, schema: DatasetSchema, features: list[str]) -> pd.DataFrame:
-    """The traffic as one table: the model's inputs and the columns named above.
+def shown(source: str) -> str:
+    """``source`` fit to print: a URL loses its credentials, query and fragment."""
+    parts = urlsplit(source)
+    if len(parts.scheme) < 2:  # a path
+        return source
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
-    A log has every one but ``truth``; a table has what it has.
+
+def read_traffic(source: str, schema: DatasetSchema) -> pd.DataFrame:
+    """Everything the source holds, as one table of the columns named above and the inputs.
+
+    A prediction log fills every column but ``truth``. A table keeps its own columns; the
+    served ones are computed again, since a table is not what was served.
     """
-    if ".jsonl" in Path(source).name:
+    if LOG_NAME.search(Path(urlsplit(source).path).name):
         frame = _read_log(source, schema)
     else:
-        frame = _read_csv(source, schema)
-        if schema.target in frame.columns:
-            frame[TRUTH] = encode(frame[schema.target], schema)
+        frame = _read_csv(source, schema).drop(
+            columns=[PREDICTED, PREDICTION, TRUTH], errors="ignore"
+        )
     if frame.empty:
-        raise ProjectError(f"{source}: holds no predictions")
+        raise ProjectError(f"{shown(source)}: holds no predictions")
+    if TIME in frame:
+        frame[TIME] = pd.to_numeric(frame[TIME], errors="coerce")
+        if frame[TIME].isna().any():
+            raise ProjectError(f"{shown(source)}: column 'time' must be seconds since the epoch")
+    if VERSION in frame:
+        frame[VERSION] = frame[VERSION].astype(str)
+    return frame
+
+
+def checked(
+    frame: pd.DataFrame, schema: DatasetSchema, inputs: list[str], source: str
+) -> pd.DataFrame:
+    """``frame`` once its columns fit the schema and hold ``inputs``.
+
+    A target column (a table of outcomes) becomes ``truth``.
+    """
     known = [name for name in frame.columns if name in schema.names]
-    check(frame[known], schema, source, required=features)
+    check(frame[known], schema, shown(source), required=inputs)
+    if schema.target in frame.columns:
+        frame = frame.assign(**{TRUTH: encode(frame[schema.target], schema)})
     return frame
 
 
@@ -60,9 +96,9 @@ def read_labels(source: str, schema: DatasetSchema) -> pd.Series:
     """Ground truth by prediction id, encoded as the model's target (0/1 or a value)."""
     frame = _read_csv(source, schema)
     if ID not in frame.columns:
-        raise ProjectError(f"{source}: labels need an 'id' column (the prediction's id)")
+        raise ProjectError(f"{shown(source)}: labels need an 'id' column (the prediction's id)")
     known = [name for name in frame.columns if name in schema.names]
-    check(frame[known], schema, source, required=[schema.target])
+    check(frame[known], schema, shown(source), required=[schema.target])
     labels = frame.drop_duplicates(ID, keep="last")
     return pd.Series(encode(labels[schema.target], schema).to_numpy(), index=labels[ID].to_numpy())
 
@@ -76,24 +112,30 @@ def encode(target: pd.Series, schema: DatasetSchema) -> pd.Series:
 
 def _read_log(source: str, schema: DatasetSchema) -> pd.DataFrame:
     parts = [_read_json_lines(one) for one in _with_rotated(source)]
-    entries = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LOG_KEYS)
+    if not parts or all(part.empty for part in parts):
+        raise ProjectError(f"{shown(source)}: holds no predictions")
+    entries = pd.concat(parts, ignore_index=True)
     missing = [key for key in LOG_KEYS if key not in entries.columns]
     if missing:
-        raise ProjectError(f"{source}: log entries lack {', '.join(missing)}: not a prediction log")
+        raise ProjectError(
+            f"{shown(source)}: log entries lack {', '.join(missing)}: not a prediction log"
+        )
     try:
         features = pd.DataFrame(entries["features"].tolist())
         outputs = pd.DataFrame(entries["output"].tolist())
     except (TypeError, ValueError):
-        raise ProjectError(f"{source}: 'features' and 'output' must be JSON objects") from None
+        raise ProjectError(
+            f"{shown(source)}: 'features' and 'output' must be JSON objects"
+        ) from None
     frame = features.assign(
-        **{ID: entries[ID].astype(str), TIME: entries[TIME], VERSION: entries[VERSION].astype(str)}
+        **{ID: entries[ID].astype(str), TIME: entries[TIME], VERSION: entries[VERSION]}
     )
     if schema.positive is None:
         if "value" not in outputs.columns:
-            raise ProjectError(f"{source}: outputs have no 'value': not this model's log")
+            raise ProjectError(f"{shown(source)}: outputs have no 'value': not this model's log")
         return frame.assign(**{PREDICTED: outputs["value"], PREDICTION: outputs["value"]})
     if not {"label", "probability"} <= set(outputs.columns):
-        raise ProjectError(f"{source}: outputs have no 'label' and 'probability'")
+        raise ProjectError(f"{shown(source)}: outputs have no 'label' and 'probability'")
     predicted = (outputs["label"].astype(str) == schema.positive).astype(int)
     return frame.assign(**{PREDICTED: predicted, PREDICTION: outputs["probability"]})
 
@@ -108,21 +150,28 @@ def _with_rotated(source: str) -> list[str]:
             f"{source}: no prediction log here (the service writes one where PREDICTION_LOG "
             "says; point MONITOR_INPUTS at it)"
         )
-    older = sorted(path.parent.glob(f"{path.name}.[0-9]*"), key=lambda p: -int(p.suffix[1:]))
-    return [str(p) for p in [*older, path] if p.stat().st_size]
+    older = []
+    for candidate in path.parent.glob(f"{glob.escape(path.name)}.*"):
+        number = ROTATED.fullmatch(candidate.name[len(path.name) :])
+        if number:
+            older.append((int(number[1]), candidate))
+    files = [p for _, p in sorted(older, reverse=True)] + [path]
+    return [str(p) for p in files if p.stat().st_size]
 
 
 def _read_json_lines(source: str) -> pd.DataFrame:
     try:
         return pd.read_json(source, lines=True, dtype=False, convert_dates=False)
     except (OSError, ValueError) as error:
-        raise ProjectError(f"{source}: cannot be read as JSON lines ({error})") from None
+        message = str(error).replace(source, shown(source))
+        raise ProjectError(f"{shown(source)}: cannot be read as JSON lines ({message})") from None
 
 
 def _read_csv(source: str, schema: DatasetSchema) -> pd.DataFrame:
     try:
-        return pd.read_csv(source, dtype={ID: "str", **schema.read_dtypes()})
+        return pd.read_csv(source, dtype={ID: "str", VERSION: "str", **schema.read_dtypes()})
     except FileNotFoundError:
-        raise ProjectError(f"{source}: file not found") from None
+        raise ProjectError(f"{shown(source)}: file not found") from None
     except (OSError, ValueError) as error:
-        raise ProjectError(f"{source}: cannot be read as CSV ({error})") from None
+        message = str(error).replace(source, shown(source))
+        raise ProjectError(f"{shown(source)}: cannot be read as CSV ({message})") from None

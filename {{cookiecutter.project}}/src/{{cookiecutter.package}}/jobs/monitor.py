@@ -44,9 +44,8 @@ REPORTS = Path("reports/monitoring")
 
 def monitor(root: Path) -> GateResult:
     """Judge the recent traffic; the result's ``passed`` is False on a breach."""
-    rules = policy(root)
     shutil.rmtree(root / REPORTS, ignore_errors=True)  # no stale verdict survives a failed run
-    features = [c.name for c in SCHEMA.features(exclude=rules.data.excluded_features)]
+    rules = policy(root)
     inputs, labels = traffic.sources(root)
     champion = registry.champion()
     if champion is None:
@@ -54,20 +53,26 @@ def monitor(root: Path) -> GateResult:
             f"the registry at {registry.tracking_uri()} has no champion: nothing is in "
             "production to monitor (`make release` or `make promote` sets one)"
         )
-    frame, left_out = recent(traffic.read_traffic(inputs, SCHEMA, features), rules, champion)
+    model = registry.load_model(champion["uri"])
+    # The champion's inputs, which may differ from what the policy now says.
+    names = getattr(model, "feature_names_in_", None)
+    features = _policy_inputs(rules) if names is None else [str(name) for name in names]
+    frame, left_out = recent(traffic.read_traffic(inputs, SCHEMA), rules, champion)
+    frame = traffic.checked(frame, SCHEMA, features, inputs)
     if labels:
         if ID not in frame:
-            raise ProjectError(f"{inputs}: no 'id' column to join the labels of {labels} by")
+            raise ProjectError(
+                f"{traffic.shown(inputs)}: no 'id' column to join the labels of "
+                f"{traffic.shown(labels)} by"
+            )
         truth = frame[ID].map(traffic.read_labels(labels, SCHEMA))
         frame[TRUTH] = frame[TRUTH].fillna(truth) if TRUTH in frame else truth
-    model = registry.load_model(champion["uri"])
     with tempfile.TemporaryDirectory() as scratch:
         path = registry.training_data(champion["run_id"], Path(scratch))
         reference = pd.read_csv(path, dtype=SCHEMA.read_dtypes())
-    model_inputs = list(getattr(model, "feature_names_in_", features))
     if PREDICTION not in frame:  # a table: what the champion predicts for it
-        frame[PREDICTED], frame[PREDICTION] = _served(model, frame[model_inputs], rules)
-    reference[PREDICTED], reference[PREDICTION] = _served(model, reference[model_inputs], rules)
+        frame[PREDICTED], frame[PREDICTION] = _served(model, frame[features], rules)
+    reference[PREDICTED], reference[PREDICTION] = _served(model, reference[features], rules)
 
     columns = [name for name in features if name in reference.columns] + [PREDICTION]
     categorical = [c.name for c in SCHEMA.columns if c.kind == "category"]
@@ -84,8 +89,8 @@ def monitor(root: Path) -> GateResult:
     ]
     figures = {
         "champion": champion,
-        "inputs": inputs,
-        "labels": labels,
+        "inputs": traffic.shown(inputs),
+        "labels": labels and traffic.shown(labels),
         "rows": len(frame),
         "left_out": left_out,
         "labelled_rows": len(labelled),
@@ -105,8 +110,12 @@ def monitor(root: Path) -> GateResult:
     }
     if kpi is not None:
         metrics[f"kpi_{rules.kpi.metric}"] = kpi
-    registry.log_monitoring(champion["version"], metrics, {"inputs": inputs})
+    registry.log_monitoring(champion["version"], metrics, {"inputs": figures["inputs"]})
     return result
+
+
+def _policy_inputs(rules: Policy) -> list[str]:
+    return [c.name for c in SCHEMA.features(exclude=rules.data.excluded_features)]
 
 
 def recent(frame: pd.DataFrame, rules: Policy, champion: dict) -> tuple[pd.DataFrame, int]:
@@ -116,7 +125,7 @@ def recent(frame: pd.DataFrame, rules: Policy, champion: dict) -> tuple[pd.DataF
     """
     keep = pd.Series(True, index=frame.index)
     if TIME in frame:
-        keep &= pd.to_numeric(frame[TIME]) >= time.time() - rules.monitoring.window_hours * 3600
+        keep &= frame[TIME] >= time.time() - rules.monitoring.window_hours * 3600
     if VERSION in frame:
         keep &= frame[VERSION] == champion["version"]
     if not keep.any():
