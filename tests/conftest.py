@@ -34,22 +34,16 @@ def interpreter(version: str) -> str:
 
 def run(command: str, cwd: Path, env: dict | None = None, timeout: int = 600):
     """Run a shell command; on failure, fail the test with its last output lines."""
-    done = subprocess.run(
-        command,
-        shell=True,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    done = attempt(command, cwd, env, timeout)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).splitlines()[-40:])
         pytest.fail(f"`{command}` failed in {cwd} (exit {done.returncode}):\n{tail}")
     return done
 
 
-def attempt(command: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+def attempt(
+    command: str, cwd: Path, env: dict | None = None, timeout: int | None = None
+) -> subprocess.CompletedProcess:
     """Run a shell command that may fail (a gate, a refused release); its result, whatever it is."""
     return subprocess.run(
         command,
@@ -58,6 +52,7 @@ def attempt(command: str, cwd: Path, env: dict | None = None) -> subprocess.Comp
         env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
+        timeout=timeout,
     )
 
 

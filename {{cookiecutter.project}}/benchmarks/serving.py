@@ -15,7 +15,6 @@ the floor's requests/s. Run it with ``make benchmark-serving`` in a trained, exp
 import csv
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from {{ cookiecutter.package }}.core import inputs
 from {{ cookiecutter.package }}.io import dataset, onnx_model, registry
 from {{ cookiecutter.package }}.io.data import holdout_rows
 from {{ cookiecutter.package }}.io.record import read_record
+from {{ cookiecutter.package }}.io.server import stop_group
 from {{ cookiecutter.package }}.jobs import policy
 from {{ cookiecutter.package }}.jobs.gates.onnx import median_us
 from {{ cookiecutter.package }}.jobs.serve import COMMAND, UVICORN
@@ -109,7 +109,7 @@ def measure(root: Path, command: list[str], env: dict, port: int, health: str, s
                 raise SystemExit(f"Locust failed: {load.stderr.strip().splitlines()[-1]}")
             return _totals(Path(scratch) / "locust_stats.csv")
         finally:
-            _stop(server)
+            stop_group(server, timeout=20)
             log.close()
 
 
@@ -172,16 +172,6 @@ def _wait(url: str, server: subprocess.Popen, log: Path) -> None:
             pass
         time.sleep(0.2)
     raise SystemExit(f"{url}: not ready within {STARTUP_SECONDS} s")
-
-
-def _stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def _totals(path: Path) -> dict:

@@ -83,15 +83,7 @@ def _process(root: Path, port: int, log_path: Path) -> Service:
 
     def stop() -> None:
         try:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(child.pid, signal.SIGKILL)
-                    child.wait()
-        except ProcessLookupError:  # it ended between the look and the signal
-            pass
+            stop_group(child, timeout=10)
         finally:
             log.close()
 
@@ -99,6 +91,20 @@ def _process(root: Path, port: int, log_path: Path) -> Service:
         return last_line(log_path.read_text(encoding="utf-8"))
 
     return Service(port, child.pid, lambda: child.poll() is None, stop, last_words)
+
+
+def stop_group(child: subprocess.Popen, timeout: float) -> None:
+    """Stop a process started in its own session, and its children: SIGTERM, then SIGKILL."""
+    try:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+            try:
+                child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+    except ProcessLookupError:  # it ended between the look and the signal
+        pass
 
 
 def _container(root: Path, port: int, limits: LoadGate) -> Service:
