@@ -6,7 +6,7 @@ import re
 import sys
 
 SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
-MAX_LENGTH = 30
+MAX_LENGTH = 63  # a Kubernetes name (the app label, the Service) is a DNS label
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
 # Import names of the generated project's dependencies: a package named like one would shadow it.

@@ -7,24 +7,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PROMPTS = json.loads((ROOT / "cookiecutter.json").read_text())
 
-LONGEST = "a-project-name-of-thirty-chars"
-DEFAULT_PYTHON = PROMPTS["python_version"][0]  # the longest name the pre-gen hook accepts
+DEFAULT_PYTHON = PROMPTS["python_version"][0]
+# Project names of many lengths: generated code must not depend on them (black, flake8, paths).
+# The first combination keeps the default name (11 characters); the last has the longest the
+# pre-gen hook accepts (a Kubernetes name, 63 characters).
+LONGEST = "a-project-name-as-long-as-a-kubernetes-name-may-be-63-characters"[:63]
+NAMES = [None, "a", "ab", "xyz", "ten-chars0", LONGEST]
 
-# Every task on every Python; licenses rotate through the combinations so each one is baked,
-# and the last combination carries the longest allowed name (line lengths, paths).
+# Every task on every Python; licenses and names rotate through the combinations.
 SUPPORTED = [
     {"task": task, "python_version": python, "license": PROMPTS["license"][i % 3]}
+    | ({"project": NAMES[i]} if NAMES[i] else {})
     for i, (task, python) in enumerate(
         itertools.product(PROMPTS["task"], PROMPTS["python_version"])
     )
 ]
-SUPPORTED[-1]["project"] = LONGEST
 
 # Answers the pre-gen hook must refuse, with the words its one-line message must contain.
 REFUSED = [
     ({"project": "My Project!"}, "project 'My Project!'"),
     ({"project": "My_Project"}, "project 'My_Project'"),
-    ({"project": "a" * 31}, "at most 30 characters"),
+    ({"project": "a" * 64}, "at most 63 characters"),
     ({"package": "2fast"}, "package '2fast'"),
     ({"package": "class"}, "package 'class' would shadow"),
     ({"package": "json"}, "package 'json' would shadow"),

@@ -14,12 +14,11 @@ from pathlib import Path
 from locust import FastHttpUser, constant, events, task
 from locust.runners import WorkerRunner
 
-from {{ cookiecutter.package }}.io import dataset
-from {{ cookiecutter.package }}.jobs import policy
+from {{ cookiecutter.package }} import io, jobs
 
 ROOT = Path(__file__).resolve().parent
-RULES = policy(ROOT)
-FEATURES = dataset.SCHEMA.features(exclude=RULES.data.excluded_features)
+RULES = jobs.policy(ROOT)
+FEATURES = io.dataset.SCHEMA.features(exclude=RULES.data.excluded_features)
 MALFORMED_SHARE = float(os.environ.get("LOAD_MALFORMED_SHARE", "0.05"))
 
 
@@ -27,9 +26,8 @@ def holdout() -> list[dict]:
     """Holdout rows: from the JSON file ``LOAD_ROWS`` names (the gate writes one), else the data."""
     if os.environ.get("LOAD_ROWS"):
         return json.loads(Path(os.environ["LOAD_ROWS"]).read_text(encoding="utf-8"))
-    from {{ cookiecutter.package }}.io.data import holdout_rows
 
-    return holdout_rows(ROOT, RULES)
+    return io.data.holdout_rows(ROOT, RULES)
 
 
 ROWS = holdout()

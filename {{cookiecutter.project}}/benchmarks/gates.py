@@ -32,7 +32,7 @@ def clean_environment(root: Path) -> tuple[float, int]:
 def main() -> int:
     """Print one line per step, then the total of the gates."""
     started = time.perf_counter()
-    from {{ cookiecutter.package }}.jobs.gates import GATES, run_gate
+    from {{ cookiecutter.package }}.jobs import gates
 
     imported = time.perf_counter() - started
     root = Path.cwd()
@@ -40,9 +40,9 @@ def main() -> int:
     print(f"{'clean environment (make setup)':32} {seconds:6.1f} s  exit {code}")
     print(f"{'start-up (imports)':32} {imported:6.1f} s")
     total = imported
-    for gate in GATES:
+    for gate in gates.GATES:
         started = time.perf_counter()
-        verdict = "pass" if run_gate(gate, root).passed else "FAIL"
+        verdict = "pass" if gates.run_gate(gate, root).passed else "FAIL"
         seconds = time.perf_counter() - started
         total += seconds
         print(f"{'gate ' + gate:32} {seconds:6.1f} s  {verdict}")

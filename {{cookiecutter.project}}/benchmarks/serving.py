@@ -26,14 +26,7 @@ from typing import Annotated
 
 import pandas as pd
 
-from {{ cookiecutter.package }}.core import inputs
-from {{ cookiecutter.package }}.io import dataset, onnx_model, registry
-from {{ cookiecutter.package }}.io.data import holdout_rows
-from {{ cookiecutter.package }}.io.record import read_record
-from {{ cookiecutter.package }}.io.server import stop_group
-from {{ cookiecutter.package }}.jobs import policy
-from {{ cookiecutter.package }}.jobs.gates.onnx import median_us
-from {{ cookiecutter.package }}.jobs.serve import COMMAND, UVICORN
+from {{ cookiecutter.package }} import core, io, jobs
 
 USERS, SECONDS = 32, 20
 LOAD = Path(__file__).with_name("serving_load.py")
@@ -47,9 +40,9 @@ def floor(root: Path, port: int) -> None:
     import uvicorn
     from fastapi import Body, FastAPI, Response
 
-    rules = policy(root)
-    features = dataset.SCHEMA.features(exclude=rules.data.excluded_features)
-    body_type = inputs.body_type(inputs.row_model(features), rules.service.max_batch)
+    rules = jobs.policy(root)
+    features = io.dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    body_type = core.inputs.body_type(core.inputs.row_model(features), rules.service.max_batch)
     answer = json.dumps({"model_version": "floor", "predictions": [{}]})
     app = FastAPI()
 
@@ -61,26 +54,26 @@ def floor(root: Path, port: int) -> None:
     async def health() -> dict:
         return {"status": "ok"}
 
-    uvicorn.run(app, host="127.0.0.1", port=port, **UVICORN)
+    uvicorn.run(app, host="127.0.0.1", port=port, **jobs.serve.UVICORN)
 
 
 def single_row(root: Path) -> dict[str, float]:
     """Median microseconds of one-row predictions, in this process."""
-    rules, record = policy(root), read_record(root)
-    features = dataset.SCHEMA.features(exclude=rules.data.excluded_features)
-    pipeline = registry.load_model(f"runs:/{record['model']['run_id']}/model")
-    model = onnx_model.load(root, record)
-    row = holdout_rows(root, rules)[0]
+    rules, record = jobs.policy(root), io.record.read_record(root)
+    features = io.dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    pipeline = io.registry.load_model(f"runs:/{record['model']['run_id']}/model")
+    model = io.onnx_model.load(root, record)
+    row = io.data.holdout_rows(root, rules)[0]
     frame = pd.DataFrame([row])
-    columns = inputs.table_columns(frame, features)
-    validate = inputs.row_model(features).model_validate
+    columns = core.inputs.table_columns(frame, features)
+    validate = core.inputs.row_model(features).model_validate
     if pipeline.predict(frame)[0] != model.predict(columns)[0][0]:
         print("warning: the pipeline and the ONNX model disagree on the first holdout row")
     return {
-        SKLEARN: median_us(lambda: pipeline.predict(frame), 300),
-        ONNX: median_us(lambda: model.predict(columns), 3000),
-        "ONNX, with the service's validation": median_us(
-            lambda: model.predict(inputs.columns([validate(row)], features)), 3000
+        SKLEARN: jobs.gates.onnx.median_us(lambda: pipeline.predict(frame), 300),
+        ONNX: jobs.gates.onnx.median_us(lambda: model.predict(columns), 3000),
+        "ONNX, with the service's validation": jobs.gates.onnx.median_us(
+            lambda: model.predict(core.inputs.columns([validate(row)], features)), 3000
         ),
     }
 
@@ -96,7 +89,9 @@ def measure(root: Path, command: list[str], env: dict, port: int, health: str, s
         try:
             _wait(url + health, server, Path(scratch) / "server.log")
             rows = Path(scratch) / "rows.json"
-            rows.write_text(json.dumps(holdout_rows(root, policy(root))), encoding="utf-8")
+            rows.write_text(
+                json.dumps(io.data.holdout_rows(root, jobs.policy(root))), encoding="utf-8"
+            )
             load = subprocess.run(
                 [sys.executable, "-m", "locust", "--locustfile", str(LOAD), "--headless"]
                 + ["--only-summary", "--users", str(USERS), "--spawn-rate", str(USERS)]
@@ -109,7 +104,7 @@ def measure(root: Path, command: list[str], env: dict, port: int, health: str, s
                 raise SystemExit(f"Locust failed: {load.stderr.strip().splitlines()[-1]}")
             return _totals(Path(scratch) / "locust_stats.csv")
         finally:
-            stop_group(server, timeout=20)
+            io.server.stop_group(server, timeout=20)
             log.close()
 
 
@@ -125,8 +120,8 @@ def main() -> int:
         print(f"  {name:40} {micros:10.1f} µs")
     print(f"  ONNX is {latencies[SKLEARN] / latencies[ONNX]:.0f}x faster than scikit-learn")
 
-    run_id = read_record(root)["model"]["run_id"]
-    env = {**os.environ, **QUIET, "MLFLOW_TRACKING_URI": registry.tracking_uri()}
+    run_id = io.record.read_record(root)["model"]["run_id"]
+    env = {**os.environ, **QUIET, "MLFLOW_TRACKING_URI": io.registry.tracking_uri()}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     servers = {}
     port = _free_port()
@@ -135,7 +130,7 @@ def main() -> int:
     servers["mlflow models serve"] = measure(root, mlflow, env, port, "/ping", "mlflow")
     port = _free_port()
     ours = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
-    servers["this service"] = measure(root, COMMAND, ours, port, "/health", "rows")
+    servers["this service"] = measure(root, jobs.serve.COMMAND, ours, port, "/health", "rows")
     port = _free_port()
     bare = [sys.executable, str(Path(__file__).resolve()), "--floor", str(port)]
     servers["floor (no model)"] = measure(root, bare, env, port, "/health", "rows")

@@ -4,13 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from {{ cookiecutter.package }}.core.metrics import metrics_for
-from {{ cookiecutter.package }}.core.pipeline import build_pipeline
-from {{ cookiecutter.package }}.io import onnx_model
-from {{ cookiecutter.package }}.io.data import fetch_dataset, load_dataset, split
-from {{ cookiecutter.package }}.io.dataset import SCHEMA
-from {{ cookiecutter.package }}.io.record import write_record
-from {{ cookiecutter.package }}.jobs import policy as load_project_policy
+from {{ cookiecutter.package }} import PACKAGE, core, io, jobs
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -21,13 +15,13 @@ def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
     for name in ("policy.yaml", "uv.lock"):
         shutil.copy(PROJECT / name, root / name)
-    fetch_dataset(root)
+    io.data.fetch_dataset(root)
     return root
 
 
 @pytest.fixture(scope="session")
 def policy(project):
-    return load_project_policy(project)
+    return jobs.policy(project)
 
 
 @pytest.fixture(scope="session")
@@ -36,26 +30,26 @@ def tracked(project, tmp_path_factory):
 
     The store stays the tracking URI for the rest of the session, so tests can load the model.
     """
-    from {{ cookiecutter.package }}.jobs.evaluate import evaluate
-    from {{ cookiecutter.package }}.jobs.train import train
 
     store = tmp_path_factory.mktemp("mlflow")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'mlflow.db'}")
         with pytest.MonkeyPatch.context() as inside:
             inside.chdir(store)  # keeps MLflow's artifact folder out of the project
-            train(project)
-            evaluate(project)
+            jobs.train.train(project)
+            jobs.evaluate.evaluate(project)
         yield project
 
 
 @pytest.fixture(scope="session")
 def fitted(project, policy):
     """The pipeline fitted on the training split, without MLflow, with the split and features."""
-    frame, digest = load_dataset(project)
-    parts = split(frame, SCHEMA, policy)
-    features = SCHEMA.features(exclude=policy.data.excluded_features)
-    pipeline = build_pipeline(features, seed=policy.data.seed).fit(parts.x_train, parts.y_train)
+    frame, digest = io.data.load_dataset(project)
+    parts = io.data.split(frame, io.dataset.SCHEMA, policy)
+    features = io.dataset.SCHEMA.features(exclude=policy.data.excluded_features)
+    pipeline = core.pipeline.build_pipeline(features, seed=policy.data.seed).fit(
+        parts.x_train, parts.y_train
+    )
     return SimpleNamespace(pipeline=pipeline, parts=parts, features=features, data_sha256=digest)
 
 
@@ -66,12 +60,12 @@ def served(project, policy, fitted, tmp_path_factory):
     shutil.copy(project / "policy.yaml", root / "policy.yaml")
     shutil.copytree(project / "data", root / "data")
     model = {
-        "name": "{{ cookiecutter.package }}",
+        "name": PACKAGE,
         "version": "7",
         "run_id": "fitted-in-the-tests",
     }
-    path = root / onnx_model.MODEL
-    exported = onnx_model.export(
+    path = root / io.onnx_model.MODEL
+    exported = io.onnx_model.export(
         fitted.pipeline, fitted.features, {"run_id": model["run_id"]}, path
     )
     record = {
@@ -79,8 +73,8 @@ def served(project, policy, fitted, tmp_path_factory):
         "task": policy.task,
         "features": [column.name for column in fitted.features],
         "data_sha256": fitted.data_sha256,
-        "metrics": {name: 0.5 for name in metrics_for(policy.task)},
+        "metrics": {name: 0.5 for name in core.metrics.metrics_for(policy.task)},
         "onnx": exported,
     }
-    write_record(root, record)
+    io.record.write_record(root, record)
     return root

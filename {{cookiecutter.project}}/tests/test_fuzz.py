@@ -9,9 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from {{ cookiecutter.package }}.io.record import read_record
-from {{ cookiecutter.package }}.io.service import create_app
-from {{ cookiecutter.package }}.jobs import policy as load_policy
+from {{ cookiecutter.package }} import io, jobs
 
 # Requests per kind: 450 valid and 250 invalid by the document, 10 GETs, 300 of any JSON.
 SCHEMA_DRIVEN = {GenerationMode.POSITIVE: 450, GenerationMode.NEGATIVE: 250}
@@ -35,9 +33,11 @@ JSON = st.recursive(
 
 @pytest.fixture(scope="module")
 def client(served):
-    rules = load_policy(served)
+    rules = jobs.policy(served)
     rules.service.max_batch = 4  # small batches: quick to generate, and 413 gets its share
-    with TestClient(create_app(served, rules, read_record(served))) as client:  # model loaded
+    with TestClient(
+        io.service.create_app(served, rules, io.record.read_record(served))
+    ) as client:  # model loaded
         yield client
 
 

@@ -5,16 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.jobs import policy as load_policy
-from {{ cookiecutter.package }}.jobs.manifests import (
-    DEPLOYED,
-    DEPLOYMENT,
-    OVERLAY,
-    limit_problems,
-    pin,
-    write_manifests,
-)
+from {{ cookiecutter.package }} import core, jobs
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -28,38 +19,39 @@ def root(tmp_path):
 
 
 def test_the_committed_deployment_is_what_make_manifests_writes(root):
-    committed = (root / DEPLOYMENT).read_text()
-    write_manifests(root)
-    assert (root / DEPLOYMENT).read_text() == committed
-    assert limit_problems(root, load_policy(root)) == []
+    committed = (root / jobs.manifests.DEPLOYMENT).read_text()
+    jobs.manifests.write_manifests(root)
+    assert (root / jobs.manifests.DEPLOYMENT).read_text() == committed
+    assert jobs.manifests.limit_problems(root, jobs.policy(root)) == []
 
 
 def test_a_policy_limit_changed_without_make_manifests_is_named(root):
     policy = root / "policy.yaml"
     policy.write_text(policy.read_text().replace("max_rss_mb: 400", "max_rss_mb: 256"))
-    problems = limit_problems(root, load_policy(root))
-    assert (
-        f"{DEPLOYMENT} limits.memory is 400Mi, the policy says 256Mi: run make manifests"
-        in problems
-    )
-    write_manifests(root)
-    assert limit_problems(root, load_policy(root)) == []
+    problems = jobs.manifests.limit_problems(root, jobs.policy(root))
+    deployment = jobs.manifests.DEPLOYMENT
+    expected = f"{deployment} limits.memory is 400Mi, the policy says 256Mi: run make manifests"
+    assert expected in problems
+    jobs.manifests.write_manifests(root)
+    assert jobs.manifests.limit_problems(root, jobs.policy(root)) == []
 
 
 def test_pin_writes_the_released_digest_into_the_production_overlay(root):
     digest = "sha256:" + "a" * 64
-    (root / DEPLOYED).parent.mkdir(parents=True)
-    (root / DEPLOYED).write_text(json.dumps({"image_digest": f"ghcr.io/o/r@{digest}"}))
-    pin(root)
-    overlay = yaml.safe_load((root / OVERLAY).read_text())
+    (root / jobs.manifests.DEPLOYED).parent.mkdir(parents=True)
+    (root / jobs.manifests.DEPLOYED).write_text(
+        json.dumps({"image_digest": f"ghcr.io/o/r@{digest}"})
+    )
+    jobs.manifests.pin(root)
+    overlay = yaml.safe_load((root / jobs.manifests.OVERLAY).read_text())
     assert overlay["resources"] == ["../../base"]
     assert overlay["images"] == [
-        {"name": "{{ cookiecutter.project }}", "newName": "ghcr.io/o/r", "digest": digest}
+        {"name": core.kubernetes.APP, "newName": "ghcr.io/o/r", "digest": digest}
     ]
 
 
 def test_pin_without_a_pushed_image_says_so(root):
-    (root / DEPLOYED).parent.mkdir(parents=True)
-    (root / DEPLOYED).write_text(json.dumps({"image_digest": None}))
-    with pytest.raises(ProjectError, match="names no pushed image digest"):
-        pin(root)
+    (root / jobs.manifests.DEPLOYED).parent.mkdir(parents=True)
+    (root / jobs.manifests.DEPLOYED).write_text(json.dumps({"image_digest": None}))
+    with pytest.raises(core.ProjectError, match="names no pushed image digest"):
+        jobs.manifests.pin(root)

@@ -1,40 +1,44 @@
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package }}.core.metrics import (
-    METRICS,
-    is_better_or_equal,
-    metrics_for,
-    score_all,
-)
+from {{ cookiecutter.package }} import core
 
 
 def test_each_task_has_the_seed_metrics():
-    assert set(metrics_for("classification")) == {"accuracy", "f1", "roc_auc", "log_loss"}
-    assert set(metrics_for("regression")) == {"mse", "mae", "rmsle", "r2"}
+    assert set(core.metrics.metrics_for("classification")) == {
+        "accuracy",
+        "f1",
+        "roc_auc",
+        "log_loss",
+    }
+    assert set(core.metrics.metrics_for("regression")) == {"mse", "mae", "rmsle", "r2"}
 
 
 def test_direction_decides_what_better_means():
-    assert is_better_or_equal("roc_auc", 0.8, 0.7) and not is_better_or_equal("roc_auc", 0.6, 0.7)
-    assert is_better_or_equal("mse", 10, 20) and not is_better_or_equal("mse", 30, 20)
+    assert core.metrics.is_better_or_equal(
+        "roc_auc", 0.8, 0.7
+    ) and not core.metrics.is_better_or_equal("roc_auc", 0.6, 0.7)
+    assert core.metrics.is_better_or_equal("mse", 10, 20) and not core.metrics.is_better_or_equal(
+        "mse", 30, 20
+    )
 
 
 def test_classification_scores_on_a_perfect_ranking():
     y = np.array([0, 0, 1, 1])
     scores = np.array([0.1, 0.2, 0.8, 0.9])
-    result = score_all("classification", y, (scores > 0.5).astype(int), scores)
+    result = core.metrics.score_all("classification", y, (scores > 0.5).astype(int), scores)
     assert result["accuracy"] == result["f1"] == result["roc_auc"] == 1.0
     assert result["log_loss"] == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.8, 0.9])))
 
 
 def test_regression_scores_and_negative_predictions_in_rmsle():
     y = np.array([1.0, 2.0, 3.0])
-    result = score_all("regression", y, np.array([1.0, 2.0, 5.0]))
+    result = core.metrics.score_all("regression", y, np.array([1.0, 2.0, 5.0]))
     assert result["mse"] == pytest.approx(4 / 3)
     assert result["mae"] == pytest.approx(2 / 3)
-    clipped = score_all("regression", y, np.array([-1.0, 2.0, 3.0]))["rmsle"]
+    clipped = core.metrics.score_all("regression", y, np.array([-1.0, 2.0, 3.0]))["rmsle"]
     assert clipped == pytest.approx(np.sqrt(np.log(2) ** 2 / 3))
 
 
 def test_every_metric_belongs_to_a_task():
-    assert {m.task for m in METRICS.values()} == {"classification", "regression"}
+    assert {m.task for m in core.metrics.METRICS.values()} == {"classification", "regression"}

@@ -2,20 +2,17 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package }}.core.metrics import is_better_or_equal
-from {{ cookiecutter.package }}.core.pipeline import build_pipeline
-from {{ cookiecutter.package }}.io.data import load_dataset, split
-from {{ cookiecutter.package }}.io.dataset import SCHEMA
-from {{ cookiecutter.package }}.io.record import RECORD
-from {{ cookiecutter.package }}.jobs.evaluate import score_model
+from {{ cookiecutter.package }} import core, io, jobs
 
 
 def fit(project, policy):
-    frame, _ = load_dataset(project)
-    parts = split(frame, SCHEMA, policy)
-    features = SCHEMA.features(exclude=policy.data.excluded_features)
-    model = build_pipeline(features, seed=policy.data.seed).fit(parts.x_train, parts.y_train)
-    return score_model(model, parts.x_holdout, parts.y_holdout, policy.task)
+    frame, _ = io.data.load_dataset(project)
+    parts = io.data.split(frame, io.dataset.SCHEMA, policy)
+    features = io.dataset.SCHEMA.features(exclude=policy.data.excluded_features)
+    model = core.pipeline.build_pipeline(features, seed=policy.data.seed).fit(
+        parts.x_train, parts.y_train
+    )
+    return jobs.evaluate.score_model(model, parts.x_holdout, parts.y_holdout, policy.task)
 
 
 def test_training_is_deterministic(project, policy):
@@ -25,11 +22,14 @@ def test_training_is_deterministic(project, policy):
 def test_the_model_meets_the_policy_thresholds(project, policy):
     metrics = fit(project, policy)
     for name, threshold in policy.thresholds.items():
-        assert is_better_or_equal(name, metrics[name], threshold.bound), (name, metrics[name])
+        assert core.metrics.is_better_or_equal(name, metrics[name], threshold.bound), (
+            name,
+            metrics[name],
+        )
 
 
 def test_train_and_evaluate_write_a_record_that_matches_a_refit(tracked, policy):
-    record = json.loads((tracked / RECORD).read_text())
+    record = json.loads((tracked / io.record.RECORD).read_text())
     assert record["model"]["version"] == "1" and record["model"]["run_id"]
     assert record["data_sha256"] and record["lock_sha256"] != "missing"
     assert record["metrics"] == pytest.approx(fit(tracked, policy), abs=1e-12)

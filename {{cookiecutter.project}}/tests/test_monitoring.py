@@ -5,22 +5,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.monitoring import (
-    BREACH,
-    NOT_JUDGED,
-    PASS,
-    judge_drift,
-    judge_kpi,
-    kpi_value,
-    verdict,
-)
-from {{ cookiecutter.package }}.io import traffic
-from {{ cookiecutter.package }}.io.data import load_dataset
-from {{ cookiecutter.package }}.io.dataset import SCHEMA
-from {{ cookiecutter.package }}.io.record import read_record
-from {{ cookiecutter.package }}.io.service import create_app
-from {{ cookiecutter.package }}.jobs.monitor import recent
+from {{ cookiecutter.package }} import core, io, jobs
 
 
 @pytest.fixture(scope="module")
@@ -28,17 +13,19 @@ def logged(project, served, fitted, policy, tmp_path_factory):
     """The holdout sent through the service with the prediction log on, and its labels by id."""
     folder = tmp_path_factory.mktemp("traffic")
     rows = fitted.parts.x_holdout.to_dict(orient="records")
-    frame, _ = load_dataset(project)
-    truth = frame.loc[fitted.parts.x_holdout.index, SCHEMA.target].tolist()
+    frame, _ = io.data.load_dataset(project)
+    truth = frame.loc[fitted.parts.x_holdout.index, io.dataset.SCHEMA.target].tolist()
     ids = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PREDICTION_LOG", str(folder / "predictions.jsonl"))
-        with TestClient(create_app(served, policy, read_record(served))) as client:
+        with TestClient(
+            io.service.create_app(served, policy, io.record.read_record(served))
+        ) as client:
             for start in range(0, len(rows), 500):
                 answer = client.post("/predict", json=rows[start : start + 500]).json()
                 ids += [f"{answer['request_id']}-{i}" for i in range(len(answer["predictions"]))]
     labels = folder / "labels.csv"
-    labels.write_text("id,target\n".replace("target", SCHEMA.target))
+    labels.write_text("id,target\n".replace("target", io.dataset.SCHEMA.target))
     with labels.open("a") as handle:
         handle.writelines(f"{id_},{value}\n" for id_, value in zip(ids, truth))
     return folder
@@ -49,15 +36,17 @@ def joined(logged, fitted):
     """The logged traffic with its labels."""
     names = [column.name for column in fitted.features]
     source = str(logged / "predictions.jsonl")
-    frame = traffic.checked(traffic.read_traffic(source, SCHEMA), SCHEMA, names, source)
-    labels = traffic.read_labels(str(logged / "labels.csv"), SCHEMA)
-    return frame.assign(**{traffic.TRUTH: frame[traffic.ID].map(labels)})
+    frame = io.traffic.checked(
+        io.traffic.read_traffic(source, io.dataset.SCHEMA), io.dataset.SCHEMA, names, source
+    )
+    labels = io.traffic.read_labels(str(logged / "labels.csv"), io.dataset.SCHEMA)
+    return frame.assign(**{io.traffic.TRUTH: frame[io.traffic.ID].map(labels)})
 
 
 def test_the_log_reads_back_with_every_label_joined_by_id(joined, fitted):
     assert len(joined) == len(fitted.parts.x_holdout)
-    assert joined[traffic.TRUTH].notna().all()
-    assert joined[traffic.TRUTH].tolist() == fitted.parts.y_holdout.tolist()
+    assert joined[io.traffic.TRUTH].notna().all()
+    assert joined[io.traffic.TRUTH].tolist() == fitted.parts.y_holdout.tolist()
     expected = fitted.parts.x_holdout.reset_index(drop=True)
     for column in fitted.features:
         logged, sent = joined[column.name], expected[column.name]
@@ -68,45 +57,49 @@ def test_the_log_reads_back_with_every_label_joined_by_id(joined, fitted):
 
 
 def kpi(joined, policy, truth):
-    scores = joined[traffic.PREDICTION].to_numpy() if policy.task == "classification" else None
-    value = kpi_value(policy, truth, joined[traffic.PREDICTED].to_numpy(), scores)
-    return judge_kpi(value, len(truth), policy)
+    scores = joined[io.traffic.PREDICTION].to_numpy() if policy.task == "classification" else None
+    value = core.monitoring.kpi_value(
+        policy, truth, joined[io.traffic.PREDICTED].to_numpy(), scores
+    )
+    return core.monitoring.judge_kpi(value, len(truth), policy)
 
 
 def test_the_kpi_on_labelled_holdout_traffic_meets_its_target(joined, policy):
-    check = kpi(joined, policy, joined[traffic.TRUTH].to_numpy())
-    assert check.verdict == PASS, check.detail
+    check = kpi(joined, policy, joined[io.traffic.TRUTH].to_numpy())
+    assert check.verdict == core.monitoring.PASS, check.detail
     assert f"on {len(joined)} labelled predictions; target {policy.kpi_met}" in check.detail
 
 
 def test_degraded_labels_breach_the_kpi_with_the_figure(joined, policy):
-    truth = joined[traffic.TRUTH].to_numpy()
+    truth = joined[io.traffic.TRUTH].to_numpy()
     if policy.task == "classification":
         degraded = 1 - truth  # every outcome the opposite of what was predicted from
     else:
         degraded = np.random.default_rng(0).permutation(truth)  # outcomes of other people
     check = kpi(joined, policy, degraded)
-    assert check.verdict == BREACH
+    assert check.verdict == core.monitoring.BREACH
     assert check.detail.startswith(f"{policy.kpi.name}: {policy.kpi.metric} ")
-    result = verdict([check], {})
+    result = core.monitoring.verdict([check], {})
     assert not result.passed and result.reason.startswith("breach: kpi: ")
 
 
 def test_too_few_labels_or_rows_are_not_judged(policy):
     few = policy.monitoring.min_labelled_rows - 1
-    check = judge_kpi(0.0, few, policy)
-    assert check.verdict == NOT_JUDGED and "at least" in check.detail
-    drift = judge_drift(["a", "b"], ["a", "b"], policy.monitoring.min_rows - 1, policy)
-    assert drift.verdict == NOT_JUDGED
-    assert verdict([check, drift], {}).passed
+    check = core.monitoring.judge_kpi(0.0, few, policy)
+    assert check.verdict == core.monitoring.NOT_JUDGED and "at least" in check.detail
+    drift = core.monitoring.judge_drift(
+        ["a", "b"], ["a", "b"], policy.monitoring.min_rows - 1, policy
+    )
+    assert drift.verdict == core.monitoring.NOT_JUDGED
+    assert core.monitoring.verdict([check, drift], {}).passed
 
 
 def test_drift_breaches_above_the_policy_share(policy):
     columns = [f"c{i}" for i in range(10)]
     rows = policy.monitoring.min_rows
-    assert judge_drift([], columns, rows, policy).verdict == PASS
-    check = judge_drift(columns[:5], columns, rows, policy)
-    assert check.verdict == BREACH
+    assert core.monitoring.judge_drift([], columns, rows, policy).verdict == core.monitoring.PASS
+    check = core.monitoring.judge_drift(columns[:5], columns, rows, policy)
+    assert check.verdict == core.monitoring.BREACH
     assert check.detail.startswith("5 of 10 columns drifted (50%): c0, c1, c2, c3, c4; at most")
 
 
@@ -114,53 +107,63 @@ def test_recent_keeps_the_window_served_by_the_champion(policy):
     now = time.time()
     old = now - policy.monitoring.window_hours * 3600 - 60
     frame = pd.DataFrame(
-        {traffic.TIME: [now, now, old, now], traffic.VERSION: ["3", "2", "3", "3"]}
+        {io.traffic.TIME: [now, now, old, now], io.traffic.VERSION: ["3", "2", "3", "3"]}
     )
-    kept, left_out = recent(frame, policy, {"version": "3"})
+    kept, left_out = jobs.monitor.recent(frame, policy, {"version": "3"})
     assert len(kept) == 2 and left_out == 2
-    with pytest.raises(ProjectError, match=r"no predictions of champion version 4 .*: 2, 3\)"):
-        recent(frame, policy, {"version": "4"})
+    with pytest.raises(core.ProjectError, match=r"no predictions of champion version 4 .*: 2, 3\)"):
+        jobs.monitor.recent(frame, policy, {"version": "4"})
 
 
 def test_a_table_is_checked_and_its_outcomes_become_truth(tmp_path, project, fitted):
     names = [column.name for column in fitted.features]
-    frame, _ = load_dataset(project)
+    frame, _ = io.data.load_dataset(project)
     table = tmp_path / "table.csv"
     frame.assign(prediction=0.5, model_version=1).to_csv(table, index=False)
-    read = traffic.read_traffic(str(table), SCHEMA)
-    assert traffic.PREDICTION not in read  # a table's served columns are computed again
-    assert (read[traffic.VERSION] == "1").all()
-    read = traffic.checked(read, SCHEMA, names, str(table))
-    assert read[traffic.TRUTH].tolist() == traffic.encode(frame[SCHEMA.target], SCHEMA).tolist()
+    read = io.traffic.read_traffic(str(table), io.dataset.SCHEMA)
+    assert io.traffic.PREDICTION not in read  # a table's served columns are computed again
+    assert (read[io.traffic.VERSION] == "1").all()
+    read = io.traffic.checked(read, io.dataset.SCHEMA, names, str(table))
+    assert (
+        read[io.traffic.TRUTH].tolist()
+        == io.traffic.encode(frame[io.dataset.SCHEMA.target], io.dataset.SCHEMA).tolist()
+    )
     frame.drop(columns=names[0]).to_csv(table, index=False)
-    with pytest.raises(ProjectError, match=f"table.csv does not fit .*missing columns: {names[0]}"):
-        traffic.checked(traffic.read_traffic(str(table), SCHEMA), SCHEMA, names, str(table))
+    with pytest.raises(
+        core.ProjectError, match=f"table.csv does not fit .*missing columns: {names[0]}"
+    ):
+        io.traffic.checked(
+            io.traffic.read_traffic(str(table), io.dataset.SCHEMA),
+            io.dataset.SCHEMA,
+            names,
+            str(table),
+        )
     frame.assign(time="2026-01-01T00:00:00").to_csv(table, index=False)
-    with pytest.raises(ProjectError, match="'time' must be seconds since the epoch"):
-        traffic.read_traffic(str(table), SCHEMA)
-    with pytest.raises(ProjectError, match="labels need an 'id' column"):
-        traffic.read_labels(str(table), SCHEMA)
+    with pytest.raises(core.ProjectError, match="'time' must be seconds since the epoch"):
+        io.traffic.read_traffic(str(table), io.dataset.SCHEMA)
+    with pytest.raises(core.ProjectError, match="labels need an 'id' column"):
+        io.traffic.read_labels(str(table), io.dataset.SCHEMA)
 
 
 def test_a_url_is_shown_without_its_credentials():
     url = "https://user:secret@logs.example.com:8443/a/predictions.jsonl?sig=abc#x"
-    assert traffic.shown(url) == "https://logs.example.com:8443/a/predictions.jsonl"
-    assert traffic.shown("logs/predictions.jsonl") == "logs/predictions.jsonl"
+    assert io.traffic.shown(url) == "https://logs.example.com:8443/a/predictions.jsonl"
+    assert io.traffic.shown("logs/predictions.jsonl") == "logs/predictions.jsonl"
 
 
 def test_broken_traffic_is_one_error_naming_the_file(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a"\n')
-    with pytest.raises(ProjectError, match="bad.jsonl: cannot be read as JSON lines"):
-        traffic.read_traffic(str(bad), SCHEMA)
+    with pytest.raises(core.ProjectError, match="bad.jsonl: cannot be read as JSON lines"):
+        io.traffic.read_traffic(str(bad), io.dataset.SCHEMA)
     other = tmp_path / "other.jsonl"
     other.write_text('{"a": 1}\n')
-    with pytest.raises(ProjectError, match="lack id, time, model_version, features, output"):
-        traffic.read_traffic(str(other), SCHEMA)
+    with pytest.raises(core.ProjectError, match="lack id, time, model_version, features, output"):
+        io.traffic.read_traffic(str(other), io.dataset.SCHEMA)
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     (tmp_path / "empty.jsonl.1.gz").write_bytes(b"not a rotated log of ours")
-    with pytest.raises(ProjectError, match="empty.jsonl: holds no predictions"):
-        traffic.read_traffic(str(empty), SCHEMA)
-    with pytest.raises(ProjectError, match="no prediction log here"):
-        traffic.read_traffic(str(tmp_path / "missing.jsonl"), SCHEMA)
+    with pytest.raises(core.ProjectError, match="empty.jsonl: holds no predictions"):
+        io.traffic.read_traffic(str(empty), io.dataset.SCHEMA)
+    with pytest.raises(core.ProjectError, match="no prediction log here"):
+        io.traffic.read_traffic(str(tmp_path / "missing.jsonl"), io.dataset.SCHEMA)

@@ -3,9 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.metrics import METRICS
-from {{ cookiecutter.package }}.core.policy import load_policy
+from {{ cookiecutter.package }} import core
 
 POLICY = Path(__file__).resolve().parents[1] / "policy.yaml"
 
@@ -19,42 +17,44 @@ def write(tmp_path, change):
 
 
 def test_the_project_policy_is_valid():
-    policy = load_policy(POLICY)
+    policy = core.policy.load_policy(POLICY)
     assert policy.goal and policy.thresholds
-    assert policy.kpi.metric in METRICS
+    assert policy.kpi.metric in core.metrics.METRICS
 
 
 def test_an_unknown_key_is_named(tmp_path):
     path = write(tmp_path, lambda raw: raw["data"].update(seeed=1))
-    with pytest.raises(ProjectError, match=r"data\.seeed: Extra inputs are not permitted"):
-        load_policy(path)
+    with pytest.raises(core.ProjectError, match=r"data\.seeed: Extra inputs are not permitted"):
+        core.policy.load_policy(path)
 
 
 def test_a_bad_value_is_named(tmp_path):
     path = write(tmp_path, lambda raw: raw["data"].update(holdout=1.5))
-    with pytest.raises(ProjectError, match=r"data\.holdout: Input should be less than 1"):
-        load_policy(path)
+    with pytest.raises(core.ProjectError, match=r"data\.holdout: Input should be less than 1"):
+        core.policy.load_policy(path)
 
 
 def test_a_threshold_on_the_wrong_side_is_rejected(tmp_path):
-    name = next(iter(load_policy(POLICY).thresholds))
-    wrong = "at_most" if METRICS[name].higher_is_better else "at_least"
+    name = next(iter(core.policy.load_policy(POLICY).thresholds))
+    wrong = "at_most" if core.metrics.METRICS[name].higher_is_better else "at_least"
     path = write(tmp_path, lambda raw: raw["thresholds"].update({name: {wrong: 0.5}}))
-    with pytest.raises(ProjectError, match=f"thresholds.{name}: {name} needs"):
-        load_policy(path)
+    with pytest.raises(core.ProjectError, match=f"thresholds.{name}: {name} needs"):
+        core.policy.load_policy(path)
 
 
 def test_a_metric_of_the_other_task_is_rejected(tmp_path):
-    other = next(n for n, m in METRICS.items() if m.task != load_policy(POLICY).task)
+    other = next(
+        n for n, m in core.metrics.METRICS.items() if m.task != core.policy.load_policy(POLICY).task
+    )
     path = write(tmp_path, lambda raw: raw["kpi"].update(metric=other))
-    with pytest.raises(ProjectError, match=f"metric '{other}' is not a"):
-        load_policy(path)
+    with pytest.raises(core.ProjectError, match=f"metric '{other}' is not a"):
+        core.policy.load_policy(path)
 
 
 def test_a_missing_or_broken_file_is_one_error(tmp_path):
-    with pytest.raises(ProjectError, match="policy file not found"):
-        load_policy(tmp_path / "nope.yaml")
+    with pytest.raises(core.ProjectError, match="policy file not found"):
+        core.policy.load_policy(tmp_path / "nope.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("goal: [unclosed\n")
-    with pytest.raises(ProjectError, match="not valid YAML"):
-        load_policy(broken)
+    with pytest.raises(core.ProjectError, match="not valid YAML"):
+        core.policy.load_policy(broken)

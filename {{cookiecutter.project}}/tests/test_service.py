@@ -13,23 +13,16 @@ import pytest
 from sklearn.base import clone
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.io import onnx_model
-from {{ cookiecutter.package }}.io.dataset import SCHEMA
-from {{ cookiecutter.package }}.io.prediction_log import PredictionLog
-from {{ cookiecutter.package }}.io.record import read_record
-from {{ cookiecutter.package }}.io.service import create_app
-from {{ cookiecutter.package }}.jobs import policy as load_policy
-from {{ cookiecutter.package }}.jobs.serve import COMMAND, serve
+from {{ cookiecutter.package }} import PACKAGE, core, io, jobs
 
 PROJECT = Path(__file__).resolve().parents[1]
 
 
 def app_for(root, max_batch=None):
-    rules = load_policy(root)
+    rules = jobs.policy(root)
     if max_batch is not None:
         rules.service.max_batch = max_batch
-    return create_app(root, rules, read_record(root))
+    return io.service.create_app(root, rules, io.record.read_record(root))
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +58,9 @@ def test_one_row_and_a_batch_get_the_pipeline_predictions(client, fitted, rows, 
     assert len(one.json()["predictions"]) == 1 and len(batch.json()["predictions"]) == len(rows)
     if policy.task == "classification":
         expected = fitted.pipeline.predict_proba(x)[:, 1]
-        positive = np.array([i["label"] == SCHEMA.positive for i in batch.json()["predictions"]])
+        positive = np.array(
+            [i["label"] == io.dataset.SCHEMA.positive for i in batch.json()["predictions"]]
+        )
         assert (positive == (fitted.pipeline.predict(x) == 1)).all()
     else:
         expected = fitted.pipeline.predict(x)
@@ -75,7 +70,7 @@ def test_one_row_and_a_batch_get_the_pipeline_predictions(client, fitted, rows, 
 
 
 def test_metadata_comes_from_the_record(client, served, policy):
-    record = read_record(served)
+    record = io.record.read_record(served)
     body = client.get("/metadata").json()
     assert body["version"] == record["model"]["version"]
     assert body["run_id"] == record["model"]["run_id"]
@@ -114,7 +109,9 @@ def test_excluded_sensitive_features_are_not_inputs(client, policy, rows):
     documented = client.get("/openapi.json").json()["components"]["schemas"]["Row"]["properties"]
     for name in policy.data.excluded_features:
         assert name not in documented
-        value = SCHEMA.column(name).values[0] if SCHEMA.column(name).values else 1
+        value = (
+            io.dataset.SCHEMA.column(name).values[0] if io.dataset.SCHEMA.column(name).values else 1
+        )
         answer = client.post("/predict", json={**rows[0], name: value})
         assert answer.status_code == 422
         assert answer.json()["detail"][0]["type"] == "extra_forbidden"
@@ -173,23 +170,25 @@ def test_a_model_that_is_not_the_recorded_one_is_refused(served, fitted, tmp_pat
     other = clone(fitted.pipeline).fit(  # the same pipeline, fitted on less data
         fitted.parts.x_train.head(200), fitted.parts.y_train.head(200)
     )
-    onnx_model.export(other, fitted.features, {}, root / onnx_model.MODEL)
-    with pytest.raises(ProjectError, match="is not the recorded model's export"):
-        onnx_model.read(root, read_record(root))
+    io.onnx_model.export(other, fitted.features, {}, root / io.onnx_model.MODEL)
+    with pytest.raises(core.ProjectError, match="is not the recorded model's export"):
+        io.onnx_model.read(root, io.record.read_record(root))
     monkeypatch.chdir(root)
-    with pytest.raises(ProjectError, match=r"model/model.onnx has sha256 \w+, the record says"):
-        serve(root)  # refused before the port opens
+    with pytest.raises(
+        core.ProjectError, match=r"model/model.onnx has sha256 \w+, the record says"
+    ):
+        jobs.serve.serve(root)  # refused before the port opens
 
 
 def test_the_production_command_is_the_same_everywhere():
     dockerfile = (PROJECT / "Dockerfile").read_text()
     cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
-    assert json.loads(cmd.removeprefix("CMD ")) == COMMAND
+    assert json.loads(cmd.removeprefix("CMD ")) == jobs.serve.COMMAND
     if shutil.which("make"):
         # Without the directory lines a make that runs inside another make would print.
         dry_run = ["make", "--no-print-directory", "-s", "-n", "serve"]
         recipe = subprocess.run(dry_run, cwd=PROJECT, capture_output=True)
-        assert recipe.stdout.decode().strip() == " ".join(COMMAND)
+        assert recipe.stdout.decode().strip() == " ".join(jobs.serve.COMMAND)
 
 
 def not_runtime_modules() -> set[str]:
@@ -224,7 +223,7 @@ class Refuse:
             raise ModuleNotFoundError(name + " is not a runtime dependency")
 
 sys.meta_path.insert(0, Refuse())
-from {{ cookiecutter.package }}.cli import main
+from {package}.cli import main
 sys.exit(main(["serve"]))
 """
 
@@ -237,7 +236,7 @@ def test_the_service_runs_on_runtime_dependencies_alone(served, rows):
         port = probe.getsockname()[1]
     env = {"HOST": "127.0.0.1", "PORT": str(port), "PATH": str(Path(sys.executable).parent)}
     server = subprocess.Popen(
-        [sys.executable, "-c", BLOCKING.format(blocked=blocked)],
+        [sys.executable, "-c", BLOCKING.format(blocked=blocked, package=PACKAGE)],
         cwd=served,
         env=env,
         stdout=subprocess.PIPE,
@@ -272,7 +271,7 @@ def test_metrics_count_requests_by_endpoint_and_status_and_the_predictions(serve
             assert client.post("/predict", json=row).status_code == 200
         assert client.post("/predict", json={"nonsense": 1}).status_code == 422
         text = client.get("/metrics").text
-    version = read_record(served)["model"]["version"]
+    version = io.record.read_record(served)["model"]["version"]
     labels = 'endpoint="/predict",model_version="' + version + '"'
     assert "service_requests_total{" + labels + ',status="200"} 3.0' in text
     assert "service_requests_total{" + labels + ',status="422"} 1.0' in text
@@ -304,7 +303,9 @@ def test_the_prediction_log_keeps_every_prediction_with_its_id(served, rows, mon
 
 def test_a_full_prediction_log_drops_and_counts_instead_of_waiting(tmp_path):
     dropped = []
-    log = PredictionLog(tmp_path / "p.jsonl", capacity=1, on_drop=dropped.append)  # not started
+    log = io.prediction_log.PredictionLog(
+        tmp_path / "p.jsonl", capacity=1, on_drop=dropped.append
+    )  # not started
     log.write({"request_id": "a"}, [object()], [{}])
     log.write({"request_id": "b"}, [object(), object()], [{}, {}])  # returns: the queue is full
     assert log.dropped == 2 and dropped == [2]

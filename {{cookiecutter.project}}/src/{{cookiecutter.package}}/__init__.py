@@ -5,7 +5,13 @@ Layers: ``core`` is pure (schemas, metrics, policy, the pipeline), ``io`` has th
 the Makefile calls.
 """
 
+import importlib
 import os
+
+# The project's names, stated once: the distribution, CLI, image and Kubernetes app are PROJECT;
+# the import package (and the registered model) is PACKAGE.
+PROJECT = "{{ cookiecutter.project }}"
+PACKAGE = __name__
 
 for _name, _value in {
     "MLFLOW_DISABLE_TELEMETRY": "true",
@@ -14,3 +20,13 @@ for _name, _value in {
     "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
 }.items():
     os.environ.setdefault(_name, _value)
+
+
+def _submodule(package: str, name: str):
+    """Import ``package.name`` when first asked for as an attribute (PEP 562)."""
+    try:
+        return importlib.import_module(f"{package}.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"{package}.{name}":
+            raise
+        raise AttributeError(f"module {package!r} has no attribute {name!r}") from None

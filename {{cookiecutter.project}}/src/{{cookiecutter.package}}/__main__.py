@@ -1,5 +1,5 @@
-"""Allow ``python -m {{ cookiecutter.package }}``."""
+"""Allow ``python -m`` with the package's name."""
 
-from {{ cookiecutter.package }}.cli import main
+from .cli import main
 
 raise SystemExit(main())

@@ -5,11 +5,12 @@ import json
 import sys
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core import ProjectError
+from . import PROJECT
+from .core import ProjectError
 
 
 def _data(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.io.data import fetch_dataset
+    from .io.data import fetch_dataset
 
     manifest = fetch_dataset(root)
     rows, digest = manifest["rows"], manifest["sha256"][:12]
@@ -17,46 +18,46 @@ def _data(root: Path, args) -> str:
 
 
 def _eda(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.eda import eda
+    from .jobs.eda import eda
 
     return f"wrote {eda(root).relative_to(root)}"
 
 
 def _train(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.train import train
+    from .jobs.train import train
 
     model = train(root)["model"]
     return f"trained run {model['run_id']}, registered {model['name']} version {model['version']}"
 
 
 def _evaluate(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.evaluate import evaluate
+    from .jobs.evaluate import evaluate
 
     metrics = evaluate(root)
     return "holdout metrics: " + json.dumps({k: round(v, 4) for k, v in metrics.items()})
 
 
 def _export(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.export import export
+    from .jobs.export import export
 
     exported = export(root)
     return f"wrote {exported['file']}: {exported['bytes']} bytes, sha256 {exported['sha256'][:12]}"
 
 
 def _serve(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.serve import serve
+    from .jobs.serve import serve
 
     return serve(root)
 
 
 def _card(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.card import write_card
+    from .jobs.card import write_card
 
     return f"wrote {write_card(root).relative_to(root)}"
 
 
 def _gate(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.gates import run_gate
+    from .jobs.gates import run_gate
 
     result = run_gate(args.name, root)
     if not result.passed:
@@ -65,8 +66,8 @@ def _gate(root: Path, args) -> str:
 
 
 def _gates(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.core.gates import summary
-    from {{ cookiecutter.package }}.jobs.gates import run_all
+    from .core.gates import summary
+    from .jobs.gates import run_all
 
     results = run_all(root, args.only.split(",") if args.only else None)
     table = summary(results)
@@ -79,7 +80,7 @@ def _gates(root: Path, args) -> str:
 
 
 def _monitor(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.monitor import REPORTS, monitor
+    from .jobs.monitor import REPORTS, monitor
 
     result = monitor(root)
     width = max(len(row[0]) for row in result.table.rows)
@@ -93,25 +94,25 @@ def _monitor(root: Path, args) -> str:
 
 
 def _release(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.release import release
+    from .jobs.release import release
 
     return release(root)
 
 
 def _manifests(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.manifests import write_manifests
+    from .jobs.manifests import write_manifests
 
     return f"wrote {write_manifests(root).relative_to(root)}"
 
 
 def _pin(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.manifests import pin
+    from .jobs.manifests import pin
 
     return pin(root)
 
 
 def _promote(root: Path, args) -> str:
-    from {{ cookiecutter.package }}.jobs.promote import promote
+    from .jobs.promote import promote
 
     return promote(root)
 
@@ -121,7 +122,7 @@ class GateFailed(Exception):
 
 
 def _gate_names() -> list[str]:
-    from {{ cookiecutter.package }}.jobs.gates import GATES
+    from .jobs.gates import GATES
 
     return list(GATES)
 
@@ -146,7 +147,7 @@ VERBS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run one verb: 0 on success, 1 when a gate fails, 2 on a problem to fix (one line)."""
-    parser = argparse.ArgumentParser(prog="{{ cookiecutter.project }}", description=__doc__)
+    parser = argparse.ArgumentParser(prog=PROJECT, description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for name, (_, help_text) in VERBS.items():
         sub = verbs.add_parser(name, help=help_text)

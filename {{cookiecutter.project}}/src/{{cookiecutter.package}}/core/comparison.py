@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import sklearn
 
-from {{ cookiecutter.package }}.core.metrics import METRICS
+from .metrics import METRICS
 
 
 @dataclass(frozen=True)

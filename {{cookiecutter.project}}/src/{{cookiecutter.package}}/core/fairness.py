@@ -7,7 +7,7 @@ reads, only needs the names of the measures.
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package }}.core.metrics import METRICS, metrics_for
+from .metrics import METRICS, metrics_for
 
 # Between-group measures a policy may bound; "<metric>_gap" (largest minus smallest group
 # value of any metric of the task) is accepted too.

@@ -3,7 +3,7 @@
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from {{ cookiecutter.package }}.core.schema import Column
+from .schema import Column
 
 
 def prepare(features: list[Column]) -> ColumnTransformer:

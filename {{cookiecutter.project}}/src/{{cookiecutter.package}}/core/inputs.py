@@ -18,7 +18,7 @@ from pydantic import (
     create_model,
 )
 
-from {{ cookiecutter.package }}.core.schema import Column
+from .schema import Column
 
 # The numpy type of each column kind, as the exported model's inputs take it.
 DTYPES = {"number": np.float32, "integer": np.int64, "category": np.object_}

@@ -2,9 +2,10 @@
 
 import math
 
-from {{ cookiecutter.package }}.core.policy import Policy
+from .. import PROJECT
+from .policy import Policy
 
-APP = "{{ cookiecutter.project }}"
+APP = PROJECT
 PORT = 8000
 UID = 10001  # the Dockerfile's non-root user
 

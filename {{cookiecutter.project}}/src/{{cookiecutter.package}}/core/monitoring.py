@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from {{ cookiecutter.package }}.core.gates import GateResult, Table
-from {{ cookiecutter.package }}.core.metrics import METRICS
-from {{ cookiecutter.package }}.core.policy import Policy
+from .gates import GateResult, Table
+from .metrics import METRICS
+from .policy import Policy
 
 PASS, BREACH, NOT_JUDGED = "pass", "BREACH", "not judged"
 

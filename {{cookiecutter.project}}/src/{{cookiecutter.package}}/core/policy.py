@@ -6,9 +6,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.fairness import known_measures
-from {{ cookiecutter.package }}.core.metrics import METRICS, metrics_for
+from . import ProjectError
+from .fairness import known_measures
+from .metrics import METRICS, metrics_for
 
 
 class Strict(BaseModel):

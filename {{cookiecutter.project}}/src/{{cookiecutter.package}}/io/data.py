@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.policy import Policy
-from {{ cookiecutter.package }}.core.schema import DatasetSchema, problems
-from {{ cookiecutter.package }}.io import dataset
-from {{ cookiecutter.package }}.io.files import read_json, sha256, write_atomic, write_json
+from ..core import ProjectError
+from ..core.policy import Policy
+from ..core.schema import DatasetSchema, problems
+from . import dataset
+from .files import read_json, sha256, write_atomic, write_json
 
 DATA = Path("data/dataset.csv")
 MANIFEST = Path("data/manifest.json")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.package }}.io.files import write_atomic
+from .files import write_atomic
 
 REPORTS = Path("reports/governance")
 

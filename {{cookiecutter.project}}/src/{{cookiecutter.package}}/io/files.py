@@ -38,7 +38,7 @@ def write_json(path: Path, data: dict) -> None:
 
 def read_json(path: Path, what: str) -> dict:
     """Read a JSON object, or raise a ``ProjectError`` that says what is missing or broken."""
-    from {{ cookiecutter.package }}.core import ProjectError
+    from ..core import ProjectError
 
     if path.is_relative_to(Path.cwd()):
         path = path.relative_to(Path.cwd())

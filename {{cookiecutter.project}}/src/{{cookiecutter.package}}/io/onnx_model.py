@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.schema import Column
-from {{ cookiecutter.package }}.io.files import write_atomic
+from ..core import ProjectError
+from ..core.schema import Column
+from .files import write_atomic
 
 MODEL = Path("model/model.onnx")
 OPSET = 18  # the ONNX operator set; onnxruntime 1.14 and later run it

@@ -7,7 +7,7 @@ import platform
 import subprocess
 from pathlib import Path
 
-from {{ cookiecutter.package }}.io.files import read_json, sha256, write_json
+from .files import read_json, sha256, write_json
 
 RECORD = Path("model/record.json")
 LOCK = Path("uv.lock")

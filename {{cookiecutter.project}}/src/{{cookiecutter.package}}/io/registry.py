@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.package }}.core import ProjectError
+from .. import PACKAGE, PROJECT
+from ..core import ProjectError
 
 CHAMPION = "champion"
 TRAINING_DATA = Path("data/dataset.csv")  # where a run keeps its training data
 LOCAL_STORE = "sqlite:///mlflow.db"
-MODEL_NAME = "{{ cookiecutter.package }}"
-EXPERIMENT = "{{ cookiecutter.project }}"
+MODEL_NAME = PACKAGE
+EXPERIMENT = PROJECT
 # MLflow retries an unreachable server for minutes by default; a task says so within seconds.
 # Each can be overridden by setting the variable.
 HTTP_DEFAULTS = {

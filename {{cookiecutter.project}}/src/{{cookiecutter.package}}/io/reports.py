@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core.gates import GateResult
-from {{ cookiecutter.package }}.io.files import write_atomic, write_json
+from ..core.gates import GateResult
+from .files import write_atomic, write_json
 
 GATE_REPORTS = Path("reports/gates")
 

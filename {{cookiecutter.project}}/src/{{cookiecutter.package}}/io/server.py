@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.policy import LoadGate
-from {{ cookiecutter.package }}.jobs.serve import COMMAND
+from .. import PROJECT
+from ..core import ProjectError
+from ..core.policy import LoadGate
+from ..jobs.serve import COMMAND
 
-IMAGE = "{{ cookiecutter.project }}:local"
+IMAGE = f"{PROJECT}:local"
 STARTUP_SECONDS = 60
 
 
@@ -111,7 +112,7 @@ def _container(root: Path, port: int, limits: LoadGate) -> Service:
     """The image as a container held to the policy's limits; sampled on the host like a process."""
     tag = image()
     _docker("build", "--quiet", "--tag", tag, str(root))
-    name = f"{{ cookiecutter.project }}-{port}"
+    name = f"{PROJECT}-{port}"
     memory = f"{limits.max_rss_mb:g}m"
     # Not --rm: a container that dies at startup keeps its log until stop() removes it.
     _docker(

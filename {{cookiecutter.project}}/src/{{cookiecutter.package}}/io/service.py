@@ -23,11 +23,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, create_model
 
-from {{ cookiecutter.package }}.core import inputs
-from {{ cookiecutter.package }}.core.policy import Policy
-from {{ cookiecutter.package }}.core.schema import Column, DatasetSchema
-from {{ cookiecutter.package }}.io import dataset, onnx_model, prediction_log
-from {{ cookiecutter.package }}.io.telemetry import Measured, Telemetry
+from ..core import inputs
+from ..core.policy import Policy
+from ..core.schema import Column, DatasetSchema
+from . import dataset, onnx_model, prediction_log
+from .telemetry import Measured, Telemetry
 
 log = logging.getLogger("uvicorn.error")
 

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.schema import DatasetSchema
-from {{ cookiecutter.package }}.io.data import check
-from {{ cookiecutter.package }}.io.prediction_log import DEFAULT as DEFAULT_INPUTS
+from ..core import ProjectError
+from ..core.schema import DatasetSchema
+from .data import check
+from .prediction_log import DEFAULT as DEFAULT_INPUTS
 
 DEFAULT_LABELS = Path("logs/labels.csv")
 LOG_KEYS = ["id", "time", "model_version", "features", "output"]

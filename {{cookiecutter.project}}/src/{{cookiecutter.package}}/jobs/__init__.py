@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.package }}.core.policy import Policy, load_policy
+from .. import _submodule
+from ..core.policy import Policy, load_policy
 
 POLICY = Path("policy.yaml")
 
@@ -27,7 +28,7 @@ class Holdout:
 
     def candidate(self):
         """The recorded model, from the tracking store."""
-        from {{ cookiecutter.package }}.io import registry
+        from ..io import registry
 
         return registry.load_model(f"runs:/{self.record['model']['run_id']}/model")
 
@@ -38,12 +39,17 @@ class Holdout:
 
 def holdout(root: Path) -> Holdout:
     """Load the policy, the record and the checked data, and split off the holdout."""
-    from {{ cookiecutter.package }}.io import dataset
-    from {{ cookiecutter.package }}.io.data import load_dataset, split
-    from {{ cookiecutter.package }}.io.record import read_record
+    from ..io import dataset
+    from ..io.data import load_dataset, split
+    from ..io.record import read_record
 
     rules = policy(root)
     record = read_record(root)
     frame, _ = load_dataset(root)
     parts = split(frame, dataset.SCHEMA, rules)
     return Holdout(rules, record, frame, parts.x_holdout, parts.y_holdout)
+
+
+def __getattr__(name: str):
+    """Submodules on first use: ``from <package> import jobs`` then ``jobs.<module>`` works."""
+    return _submodule(__name__, name)

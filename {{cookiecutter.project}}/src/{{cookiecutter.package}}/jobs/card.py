@@ -5,13 +5,13 @@ from pathlib import Path
 
 import yaml
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.explain import shares, top
-from {{ cookiecutter.package }}.core.fairness import by_group
-from {{ cookiecutter.package }}.core.gates import Table
-from {{ cookiecutter.package }}.core.metrics import outputs
-from {{ cookiecutter.package }}.io.files import write_atomic
-from {{ cookiecutter.package }}.jobs import Holdout, holdout
+from ..core import ProjectError
+from ..core.explain import shares, top
+from ..core.fairness import by_group
+from ..core.gates import Table
+from ..core.metrics import outputs
+from ..io.files import write_atomic
+from . import Holdout, holdout
 
 SOURCE = Path("model_card.yaml")
 CARD = Path("MODEL_CARD.md")
@@ -71,7 +71,7 @@ def card_lineage(root: Path) -> dict:
 
 def write_card(root: Path) -> Path:
     """Render the card: the team's text, then the run's data, metrics, drivers and lineage."""
-    from {{ cookiecutter.package }}.jobs.gates.explain import drivers
+    from .gates.explain import drivers
 
     parts = human_parts(root)
     data = holdout(root)

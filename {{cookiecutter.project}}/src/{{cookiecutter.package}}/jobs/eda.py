@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from {{ cookiecutter.package }}.io.data import load_dataset
+from ..io.data import load_dataset
 
 REPORT = Path("reports/eda.html")
 

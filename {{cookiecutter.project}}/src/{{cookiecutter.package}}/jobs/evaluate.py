@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.package }}.core.metrics import outputs, score_all
-from {{ cookiecutter.package }}.io import registry
-from {{ cookiecutter.package }}.io.record import write_record
-from {{ cookiecutter.package }}.jobs import holdout
+from ..core.metrics import outputs, score_all
+from ..io import registry
+from ..io.record import write_record
+from . import holdout
 
 
 def score_model(model, x: pd.DataFrame, y: pd.Series, task: str) -> dict[str, float]:

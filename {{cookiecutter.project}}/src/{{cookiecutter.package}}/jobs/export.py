@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.io import dataset, onnx_model, registry
-from {{ cookiecutter.package }}.io.record import read_record, write_record
-from {{ cookiecutter.package }}.jobs import policy
+from ..core import ProjectError
+from ..io import dataset, onnx_model, registry
+from ..io.record import read_record, write_record
+from . import policy
 
 
 def export(root: Path) -> dict:

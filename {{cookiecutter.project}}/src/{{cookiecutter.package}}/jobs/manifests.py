@@ -10,11 +10,11 @@ from pathlib import Path
 
 import yaml
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.kubernetes import APP, deployment, resources
-from {{ cookiecutter.package }}.core.policy import Policy
-from {{ cookiecutter.package }}.io.files import read_json, write_atomic
-from {{ cookiecutter.package }}.jobs import policy
+from ..core import ProjectError
+from ..core.kubernetes import APP, deployment, resources
+from ..core.policy import Policy
+from ..io.files import read_json, write_atomic
+from . import policy
 
 DEPLOYMENT = Path("deploy/k8s/base/deployment.yaml")
 OVERLAY = Path("deploy/k8s/overlays/production/kustomization.yaml")

@@ -15,21 +15,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.gates import GateResult, Table
-from {{ cookiecutter.package }}.core.metrics import outputs
-from {{ cookiecutter.package }}.core.monitoring import (
+from ..core import ProjectError
+from ..core.gates import GateResult, Table
+from ..core.metrics import outputs
+from ..core.monitoring import (
     judge_drift,
     judge_kpi,
     kpi_value,
     verdict,
 )
-from {{ cookiecutter.package }}.core.policy import Policy
-from {{ cookiecutter.package }}.io import registry, traffic
-from {{ cookiecutter.package }}.io.dataset import SCHEMA
-from {{ cookiecutter.package }}.io.drift import drift_report
-from {{ cookiecutter.package }}.io.files import write_atomic, write_json
-from {{ cookiecutter.package }}.io.traffic import (
+from ..core.policy import Policy
+from ..io import registry, traffic
+from ..io.dataset import SCHEMA
+from ..io.drift import drift_report
+from ..io.files import write_atomic, write_json
+from ..io.traffic import (
     ID,
     PREDICTED,
     PREDICTION,
@@ -37,7 +37,7 @@ from {{ cookiecutter.package }}.io.traffic import (
     TRUTH,
     VERSION,
 )
-from {{ cookiecutter.package }}.jobs import policy
+from . import policy
 
 REPORTS = Path("reports/monitoring")
 

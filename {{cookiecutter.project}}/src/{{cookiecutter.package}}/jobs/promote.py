@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from {{ cookiecutter.package }}.io import registry
-from {{ cookiecutter.package }}.io.record import read_record
+from ..io import registry
+from ..io.record import read_record
 
 
 def promote(root: Path) -> str:

@@ -13,13 +13,13 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.io import server
-from {{ cookiecutter.package }}.io.data import holdout_rows
-from {{ cookiecutter.package }}.io.files import write_atomic, write_json
-from {{ cookiecutter.package }}.io.record import read_record
-from {{ cookiecutter.package }}.jobs import policy
-from {{ cookiecutter.package }}.jobs.promote import promote
+from ..core import ProjectError
+from ..io import server
+from ..io.data import holdout_rows
+from ..io.files import write_atomic, write_json
+from ..io.record import read_record
+from . import policy
+from .promote import promote
 
 REPORTS = Path("reports/deployment")
 SMOKE_ROWS = 5

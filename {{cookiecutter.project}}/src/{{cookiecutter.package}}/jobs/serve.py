@@ -3,10 +3,11 @@
 import os
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.io import onnx_model
-from {{ cookiecutter.package }}.io.record import read_record
-from {{ cookiecutter.package }}.jobs import policy
+from .. import PROJECT
+from ..core import ProjectError
+from ..io import onnx_model
+from ..io.record import read_record
+from . import policy
 
 # The production command: `make serve`, the Dockerfile and the load gate run exactly this. It
 # needs the runtime dependencies alone, no dependency group.
@@ -15,7 +16,7 @@ COMMAND = [
     "run",
     "--locked",
     "--no-default-groups",
-    "{{ cookiecutter.project }}",
+    PROJECT,
     "serve",
 ]
 # One process on uvloop and httptools, without access log: what the service runs with.
@@ -41,7 +42,7 @@ def serve(root: Path) -> str:
     """Serve the record's exported model until stopped; refuses a model that is not the record's."""
     import uvicorn
 
-    from {{ cookiecutter.package }}.io.service import create_app
+    from ..io.service import create_app
 
     rules = policy(root)
     record = read_record(root)

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core.pipeline import PARAMS, build_pipeline
-from {{ cookiecutter.package }}.io import dataset, registry
-from {{ cookiecutter.package }}.io.data import DATA, load_dataset, split
-from {{ cookiecutter.package }}.io.record import provenance, write_record
-from {{ cookiecutter.package }}.jobs import policy
+from ..core.pipeline import PARAMS, build_pipeline
+from ..io import dataset, registry
+from ..io.data import DATA, load_dataset, split
+from ..io.record import provenance, write_record
+from . import policy
 
 
 def train(root: Path) -> dict:

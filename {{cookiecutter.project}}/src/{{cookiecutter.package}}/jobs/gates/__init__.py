@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.gates import GateResult
-from {{ cookiecutter.package }}.io.reports import write_gate_report
-from {{ cookiecutter.package }}.jobs.gates import (
+from ...core import ProjectError
+from ...core.gates import GateResult
+from ...io.reports import write_gate_report
+from . import (
     accuracy,
     explain,
     governance,

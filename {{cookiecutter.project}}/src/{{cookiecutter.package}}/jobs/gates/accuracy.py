@@ -2,17 +2,17 @@
 
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core.comparison import paired_bootstrap
-from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
-from {{ cookiecutter.package }}.core.metrics import (
+from ...core.comparison import paired_bootstrap
+from ...core.gates import GateResult, Table, listing
+from ...core.metrics import (
     METRICS,
     is_better_or_equal,
     outputs,
     score_all,
 )
-from {{ cookiecutter.package }}.core.policy import Policy
-from {{ cookiecutter.package }}.io import registry
-from {{ cookiecutter.package }}.jobs import holdout
+from ...core.policy import Policy
+from ...io import registry
+from .. import holdout
 
 # "gain" is candidate minus champion, signed so that positive means better for every metric.
 COLUMNS = ["metric", "threshold", "candidate", "champion", "gain", "gain interval", "verdict"]

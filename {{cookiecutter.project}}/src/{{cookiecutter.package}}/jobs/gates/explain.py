@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.package }}.core.explain import importance, shares, top
-from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
-from {{ cookiecutter.package }}.core.metrics import METRICS
-from {{ cookiecutter.package }}.io import registry
-from {{ cookiecutter.package }}.io.files import write_atomic
-from {{ cookiecutter.package }}.jobs import Holdout, holdout
+from ...core.explain import importance, shares, top
+from ...core.gates import GateResult, Table, listing
+from ...core.metrics import METRICS
+from ...io import registry
+from ...io.files import write_atomic
+from .. import Holdout, holdout
 
 REPORTS = Path("reports/explain")
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.package }}.core.fairness import measure
-from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
-from {{ cookiecutter.package }}.core.metrics import outputs
-from {{ cookiecutter.package }}.core.privacy import forbidden_features, pii_values
-from {{ cookiecutter.package }}.io import dataset, registry
-from {{ cookiecutter.package }}.io.drift import data_report
-from {{ cookiecutter.package }}.jobs import Holdout, holdout
-from {{ cookiecutter.package }}.jobs.card import card_lineage, human_parts, lineage, unfinished
+from ...core.fairness import measure
+from ...core.gates import GateResult, Table, listing
+from ...core.metrics import outputs
+from ...core.privacy import forbidden_features, pii_values
+from ...io import dataset, registry
+from ...io.drift import data_report
+from .. import Holdout, holdout
+from ..card import card_lineage, human_parts, lineage, unfinished
 
 
 def check(root: Path) -> GateResult:

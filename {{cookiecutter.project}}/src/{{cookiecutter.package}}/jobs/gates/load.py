@@ -15,13 +15,13 @@ import sys
 import threading
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core import ProjectError
-from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
-from {{ cookiecutter.package }}.io import server
-from {{ cookiecutter.package }}.io.data import holdout_rows
-from {{ cookiecutter.package }}.io.files import write_atomic, write_json
-from {{ cookiecutter.package }}.jobs import policy
-from {{ cookiecutter.package }}.jobs.manifests import limit_problems
+from ...core import ProjectError
+from ...core.gates import GateResult, Table, listing
+from ...io import server
+from ...io.data import holdout_rows
+from ...io.files import write_atomic, write_json
+from .. import policy
+from ..manifests import limit_problems
 
 REPORTS = Path("reports/load")
 LOCUSTFILE = Path("locustfile.py")

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from {{ cookiecutter.package }}.core import ProjectError, inputs
-from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
-from {{ cookiecutter.package }}.core.metrics import outputs
-from {{ cookiecutter.package }}.io import dataset, onnx_model, registry
-from {{ cookiecutter.package }}.io.data import load_dataset, split
-from {{ cookiecutter.package }}.io.record import read_record
-from {{ cookiecutter.package }}.jobs import policy
+from ...core import ProjectError, inputs
+from ...core.gates import GateResult, Table, listing
+from ...core.metrics import outputs
+from ...io import dataset, onnx_model, registry
+from ...io.data import load_dataset, split
+from ...io.record import read_record
+from .. import policy
 
 COLUMNS = ["measure", "scikit-learn", "onnx", "limit", "verdict"]
 

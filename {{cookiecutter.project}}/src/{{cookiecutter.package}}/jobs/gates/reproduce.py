@@ -11,16 +11,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core.gates import GateResult, Table, listing
-from {{ cookiecutter.package }}.io.record import RECORD, read_record
-from {{ cookiecutter.package }}.jobs import policy
+from ... import PACKAGE
+from ...core.gates import GateResult, Table, listing
+from ...io.record import RECORD, read_record
+from .. import policy
 
 # Variables that would let the developer's environment leak into the clean one: an active
 # virtualenv, extra import paths, another MLflow store. Network and uv settings pass through.
 LEAKS = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT")
 NOT_COPIED = {".venv", ".git", "mlruns", "mlartifacts", "reports", "__pycache__", "mlflow.db"}
 HASHES = ("data_sha256", "lock_sha256")
-PACKAGE = "{{ cookiecutter.package }}"
 
 
 def check(root: Path) -> GateResult:

@@ -5,9 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from {{ cookiecutter.package }}.core.gates import GateResult, listing
-from {{ cookiecutter.package }}.jobs import policy
-from {{ cookiecutter.package }}.jobs.card import human_parts, unfinished
+from ...core.gates import GateResult, listing
+from .. import policy
+from ..card import human_parts, unfinished
 
 README = Path("README.md")
 
