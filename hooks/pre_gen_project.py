@@ -4,6 +4,7 @@ import json
 import keyword
 import re
 import sys
+from pathlib import Path
 
 SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 MAX_LENGTH = 63  # a Kubernetes name (the app label, the Service) is a DNS label
@@ -11,6 +12,7 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
 # Import names of the generated project's dependencies: a package named like one would shadow it.
 TAKEN = {"mlflow", "sklearn", "sklego", "pandas", "numpy", "pydantic", "yaml", "evidently", "tests"}
+DATA_FORMATS = (".csv", ".csv.gz", ".parquet")
 CHOICES = {
     "task": {"classification", "regression"},
     "python_version": {"3.11", "3.12", "3.13"},
@@ -44,11 +46,34 @@ def problems(answers: dict) -> list[str]:
     if not GITHUB_OWNER.fullmatch(answers["github_owner"]):
         owner = answers["github_owner"]
         found.append(f"github_owner {owner!r} is not a GitHub user or organisation name")
+    found += data_problems(answers["data_source"], answers["target"])
     for name, allowed in CHOICES.items():
         if answers[name] not in allowed:
             found.append(
                 f"{name} {answers[name]!r} is not supported; choose from {sorted(allowed)}"
             )
+    return found
+
+
+def data_problems(source: str, target: str) -> list[str]:
+    """The demo takes no target; your own file is a CSV or Parquet path or URL, with a target."""
+    if any(ord(char) < 32 for char in source + target):
+        return [f"data_source {source!r} and target {target!r} must be text on one line"]
+    if source == "demo":
+        return (
+            [f"target {target!r} is for your own data; leave it empty for the demo"]
+            if target
+            else []
+        )
+    found = []
+    if not source.lower().endswith(DATA_FORMATS):
+        found.append(
+            f"data_source {source!r} must be 'demo' or a .csv, .csv.gz or .parquet path or URL"
+        )
+    elif source.startswith("/") and not Path(source).is_file():
+        found.append(f"data_source {source!r} does not exist")
+    if not target.strip():
+        found.append("target: name the column of your data to predict")
     return found
 
 

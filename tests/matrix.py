@@ -36,6 +36,10 @@ REFUSED = [
     ({"github_owner": "-bad-"}, "github_owner '-bad-'"),
     ({"author": "two\nlines"}, "author 'two\\nlines'"),
     ({"author": "   "}, "author '   '"),
+    ({"target": "y"}, "target 'y' is for your own data"),
+    ({"data_source": "data.xlsx", "target": "y"}, "data_source 'data.xlsx' must be"),
+    ({"data_source": "/nowhere/data.csv", "target": "y"}, "data_source '/nowhere/data.csv' does"),
+    ({"data_source": "data/raw.csv"}, "target: name the column"),
 ]
 
 

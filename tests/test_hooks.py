@@ -15,6 +15,8 @@ DEFAULTS = {
     "email": "jane.doe@example.com",
     "github_owner": "your-org",
     "task": "classification",
+    "data_source": "demo",
+    "target": "",
     "python_version": "3.11",
     "license": "MIT",
 }

@@ -18,7 +18,7 @@ from {{ cookiecutter.package }} import io, jobs
 
 ROOT = Path(__file__).resolve().parent
 RULES = jobs.policy(ROOT)
-FEATURES = io.dataset.SCHEMA.features(exclude=RULES.data.excluded_features)
+FEATURES = io.dataset.load_schema(ROOT, RULES).features(exclude=RULES.data.excluded_features)
 MALFORMED_SHARE = float(os.environ.get("LOAD_MALFORMED_SHARE", "0.05"))
 
 

@@ -41,7 +41,7 @@ def floor(root: Path, port: int) -> None:
     from fastapi import Body, FastAPI, Response
 
     rules = jobs.policy(root)
-    features = io.dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    features = io.dataset.load_schema(root, rules).features(exclude=rules.data.excluded_features)
     body_type = core.inputs.body_type(core.inputs.row_model(features), rules.service.max_batch)
     answer = json.dumps({"model_version": "floor", "predictions": [{}]})
     app = FastAPI()
@@ -60,7 +60,7 @@ def floor(root: Path, port: int) -> None:
 def single_row(root: Path) -> dict[str, float]:
     """Median microseconds of one-row predictions, in this process."""
     rules, record = jobs.policy(root), io.record.read_record(root)
-    features = io.dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    features = io.dataset.load_schema(root, rules).features(exclude=rules.data.excluded_features)
     pipeline = io.registry.load_model(f"runs:/{record['model']['run_id']}/model")
     model = io.onnx_model.load(root, record)
     row = io.data.holdout_rows(root, rules)[0]

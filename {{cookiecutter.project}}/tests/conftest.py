@@ -13,15 +13,21 @@ PROJECT = Path(__file__).resolve().parents[1]
 def project(tmp_path_factory):
     """A copy of the project's policy and lock with freshly fetched data, in a temporary root."""
     root = tmp_path_factory.mktemp("project")
-    for name in ("policy.yaml", "uv.lock"):
+    for name in ("policy.yaml", "schema.yaml", "uv.lock"):
         shutil.copy(PROJECT / name, root / name)
-    io.data.fetch_dataset(root)
+    io.data.fetch_dataset(root, jobs.policy(root))
     return root
 
 
 @pytest.fixture(scope="session")
 def policy(project):
     return jobs.policy(project)
+
+
+@pytest.fixture(scope="session")
+def schema(project, policy):
+    """The project's dataset schema: schema.yaml with the policy's target."""
+    return io.dataset.load_schema(project, policy)
 
 
 @pytest.fixture(scope="session")
@@ -42,11 +48,11 @@ def tracked(project, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def fitted(project, policy):
+def fitted(project, policy, schema):
     """The pipeline fitted on the training split, without MLflow, with the split and features."""
-    frame, digest = io.data.load_dataset(project)
-    parts = io.data.split(frame, io.dataset.SCHEMA, policy)
-    features = io.dataset.SCHEMA.features(exclude=policy.data.excluded_features)
+    frame, digest = io.data.load_dataset(project, policy)
+    parts = io.data.split(frame, schema, policy)
+    features = schema.features(exclude=policy.data.excluded_features)
     pipeline = core.pipeline.build_pipeline(features, seed=policy.data.seed).fit(
         parts.x_train, parts.y_train
     )
@@ -57,7 +63,8 @@ def fitted(project, policy):
 def served(project, policy, fitted, tmp_path_factory):
     """A root the service can start from: policy, data, the fitted pipeline's export, a record."""
     root = tmp_path_factory.mktemp("served")
-    shutil.copy(project / "policy.yaml", root / "policy.yaml")
+    for name in ("policy.yaml", "schema.yaml"):
+        shutil.copy(project / name, root / name)
     shutil.copytree(project / "data", root / "data")
     model = {
         "name": PACKAGE,

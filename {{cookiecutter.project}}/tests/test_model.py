@@ -6,9 +6,10 @@ from {{ cookiecutter.package }} import core, io, jobs
 
 
 def fit(project, policy):
-    frame, _ = io.data.load_dataset(project)
-    parts = io.data.split(frame, io.dataset.SCHEMA, policy)
-    features = io.dataset.SCHEMA.features(exclude=policy.data.excluded_features)
+    frame, _ = io.data.load_dataset(project, policy)
+    schema = io.dataset.load_schema(project, policy)
+    parts = io.data.split(frame, schema, policy)
+    features = schema.features(exclude=policy.data.excluded_features)
     model = core.pipeline.build_pipeline(features, seed=policy.data.seed).fit(
         parts.x_train, parts.y_train
     )

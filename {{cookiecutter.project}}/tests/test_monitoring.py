@@ -9,12 +9,12 @@ from {{ cookiecutter.package }} import core, io, jobs
 
 
 @pytest.fixture(scope="module")
-def logged(project, served, fitted, policy, tmp_path_factory):
+def logged(project, served, fitted, policy, tmp_path_factory, schema):
     """The holdout sent through the service with the prediction log on, and its labels by id."""
     folder = tmp_path_factory.mktemp("traffic")
     rows = fitted.parts.x_holdout.to_dict(orient="records")
-    frame, _ = io.data.load_dataset(project)
-    truth = frame.loc[fitted.parts.x_holdout.index, io.dataset.SCHEMA.target].tolist()
+    frame, _ = io.data.load_dataset(project, policy)
+    truth = frame.loc[fitted.parts.x_holdout.index, schema.target].tolist()
     ids = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PREDICTION_LOG", str(folder / "predictions.jsonl"))
@@ -25,21 +25,19 @@ def logged(project, served, fitted, policy, tmp_path_factory):
                 answer = client.post("/predict", json=rows[start : start + 500]).json()
                 ids += [f"{answer['request_id']}-{i}" for i in range(len(answer["predictions"]))]
     labels = folder / "labels.csv"
-    labels.write_text("id,target\n".replace("target", io.dataset.SCHEMA.target))
+    labels.write_text("id,target\n".replace("target", schema.target))
     with labels.open("a") as handle:
         handle.writelines(f"{id_},{value}\n" for id_, value in zip(ids, truth))
     return folder
 
 
 @pytest.fixture(scope="module")
-def joined(logged, fitted):
+def joined(logged, fitted, schema):
     """The logged traffic with its labels."""
     names = [column.name for column in fitted.features]
     source = str(logged / "predictions.jsonl")
-    frame = io.traffic.checked(
-        io.traffic.read_traffic(source, io.dataset.SCHEMA), io.dataset.SCHEMA, names, source
-    )
-    labels = io.traffic.read_labels(str(logged / "labels.csv"), io.dataset.SCHEMA)
+    frame = io.traffic.checked(io.traffic.read_traffic(source, schema), schema, names, source)
+    labels = io.traffic.read_labels(str(logged / "labels.csv"), schema)
     return frame.assign(**{io.traffic.TRUTH: frame[io.traffic.ID].map(labels)})
 
 
@@ -115,34 +113,35 @@ def test_recent_keeps_the_window_served_by_the_champion(policy):
         jobs.monitor.recent(frame, policy, {"version": "4"})
 
 
-def test_a_table_is_checked_and_its_outcomes_become_truth(tmp_path, project, fitted):
+def test_a_table_is_checked_and_its_outcomes_become_truth(
+    tmp_path, project, fitted, schema, policy
+):
     names = [column.name for column in fitted.features]
-    frame, _ = io.data.load_dataset(project)
+    frame, _ = io.data.load_dataset(project, policy)
     table = tmp_path / "table.csv"
     frame.assign(prediction=0.5, model_version=1).to_csv(table, index=False)
-    read = io.traffic.read_traffic(str(table), io.dataset.SCHEMA)
+    read = io.traffic.read_traffic(str(table), schema)
     assert io.traffic.PREDICTION not in read  # a table's served columns are computed again
     assert (read[io.traffic.VERSION] == "1").all()
-    read = io.traffic.checked(read, io.dataset.SCHEMA, names, str(table))
+    read = io.traffic.checked(read, schema, names, str(table))
     assert (
-        read[io.traffic.TRUTH].tolist()
-        == io.traffic.encode(frame[io.dataset.SCHEMA.target], io.dataset.SCHEMA).tolist()
+        read[io.traffic.TRUTH].tolist() == io.traffic.encode(frame[schema.target], schema).tolist()
     )
     frame.drop(columns=names[0]).to_csv(table, index=False)
     with pytest.raises(
         core.ProjectError, match=f"table.csv does not fit .*missing columns: {names[0]}"
     ):
         io.traffic.checked(
-            io.traffic.read_traffic(str(table), io.dataset.SCHEMA),
-            io.dataset.SCHEMA,
+            io.traffic.read_traffic(str(table), schema),
+            schema,
             names,
             str(table),
         )
     frame.assign(time="2026-01-01T00:00:00").to_csv(table, index=False)
     with pytest.raises(core.ProjectError, match="'time' must be seconds since the epoch"):
-        io.traffic.read_traffic(str(table), io.dataset.SCHEMA)
+        io.traffic.read_traffic(str(table), schema)
     with pytest.raises(core.ProjectError, match="labels need an 'id' column"):
-        io.traffic.read_labels(str(table), io.dataset.SCHEMA)
+        io.traffic.read_labels(str(table), schema)
 
 
 def test_a_url_is_shown_without_its_credentials():
@@ -151,19 +150,19 @@ def test_a_url_is_shown_without_its_credentials():
     assert io.traffic.shown("logs/predictions.jsonl") == "logs/predictions.jsonl"
 
 
-def test_broken_traffic_is_one_error_naming_the_file(tmp_path):
+def test_broken_traffic_is_one_error_naming_the_file(tmp_path, schema):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a"\n')
     with pytest.raises(core.ProjectError, match="bad.jsonl: cannot be read as JSON lines"):
-        io.traffic.read_traffic(str(bad), io.dataset.SCHEMA)
+        io.traffic.read_traffic(str(bad), schema)
     other = tmp_path / "other.jsonl"
     other.write_text('{"a": 1}\n')
     with pytest.raises(core.ProjectError, match="lack id, time, model_version, features, output"):
-        io.traffic.read_traffic(str(other), io.dataset.SCHEMA)
+        io.traffic.read_traffic(str(other), schema)
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     (tmp_path / "empty.jsonl.1.gz").write_bytes(b"not a rotated log of ours")
     with pytest.raises(core.ProjectError, match="empty.jsonl: holds no predictions"):
-        io.traffic.read_traffic(str(empty), io.dataset.SCHEMA)
+        io.traffic.read_traffic(str(empty), schema)
     with pytest.raises(core.ProjectError, match="no prediction log here"):
-        io.traffic.read_traffic(str(tmp_path / "missing.jsonl"), io.dataset.SCHEMA)
+        io.traffic.read_traffic(str(tmp_path / "missing.jsonl"), schema)

@@ -50,7 +50,7 @@ def test_health_is_503_until_the_model_is_loaded(served):
     assert answer.status_code == 200 and answer.json() == {"status": "ok"}
 
 
-def test_one_row_and_a_batch_get_the_pipeline_predictions(client, fitted, rows, policy):
+def test_one_row_and_a_batch_get_the_pipeline_predictions(client, fitted, rows, policy, schema):
     x = fitted.parts.x_holdout.head(len(rows))
     one = client.post("/predict", json=rows[0])
     batch = client.post("/predict", json=rows)
@@ -58,9 +58,7 @@ def test_one_row_and_a_batch_get_the_pipeline_predictions(client, fitted, rows, 
     assert len(one.json()["predictions"]) == 1 and len(batch.json()["predictions"]) == len(rows)
     if policy.task == "classification":
         expected = fitted.pipeline.predict_proba(x)[:, 1]
-        positive = np.array(
-            [i["label"] == io.dataset.SCHEMA.positive for i in batch.json()["predictions"]]
-        )
+        positive = np.array([i["label"] == schema.positive for i in batch.json()["predictions"]])
         assert (positive == (fitted.pipeline.predict(x) == 1)).all()
     else:
         expected = fitted.pipeline.predict(x)
@@ -103,15 +101,13 @@ def test_values_out_of_the_schema_range_are_refused(client, fitted, rows):
         assert answer.json()["detail"][0]["loc"] == ["body", column.name]
 
 
-def test_excluded_sensitive_features_are_not_inputs(client, policy, rows):
+def test_excluded_sensitive_features_are_not_inputs(client, policy, rows, schema):
     if not policy.data.excluded_features:
         pytest.skip("the policy excludes no sensitive feature")
     documented = client.get("/openapi.json").json()["components"]["schemas"]["Row"]["properties"]
     for name in policy.data.excluded_features:
         assert name not in documented
-        value = (
-            io.dataset.SCHEMA.column(name).values[0] if io.dataset.SCHEMA.column(name).values else 1
-        )
+        value = schema.column(name).values[0] if schema.column(name).values else 1
         answer = client.post("/predict", json={**rows[0], name: value})
         assert answer.status_code == 422
         assert answer.json()["detail"][0]["type"] == "extra_forbidden"

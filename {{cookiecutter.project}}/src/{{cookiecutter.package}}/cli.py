@@ -11,10 +11,17 @@ from .core import ProjectError
 
 def _data(root: Path, args) -> str:
     from .io.data import fetch_dataset
+    from .jobs import policy
 
-    manifest = fetch_dataset(root)
+    manifest = fetch_dataset(root, policy(root), say=lambda line: print(line, flush=True))
     rows, digest = manifest["rows"], manifest["sha256"][:12]
     return f"wrote data/{manifest['file']}: {rows} rows, sha256 {digest}"
+
+
+def _schema(root: Path, args) -> str:
+    from .jobs.schema import propose
+
+    return propose(root)
 
 
 def _eda(root: Path, args) -> str:
@@ -129,6 +136,7 @@ def _gate_names() -> list[str]:
 
 VERBS = {
     "data": (_data, "fetch the dataset into data/ with its manifest"),
+    "schema": (_schema, "propose schema.yaml from the data in data/, for you to review"),
     "eda": (_eda, "write an evidently summary of the data to reports/"),
     "train": (_train, "train, track in MLflow, register, write model/record.json"),
     "evaluate": (_evaluate, "score the recorded model on the holdout"),

@@ -49,21 +49,29 @@ def as_rows(body: BaseModel | list[BaseModel]) -> list[BaseModel]:
 
 
 def columns(rows: list[BaseModel], features: list[Column]) -> dict[str, np.ndarray]:
-    """One ``(rows, 1)`` array per feature, typed as the exported model's inputs."""
-    return {
-        column.name: np.array(
-            [getattr(row, column.name) for row in rows], dtype=DTYPES[column.kind]
-        ).reshape(-1, 1)
-        for column in features
-    }
+    """One ``(rows, 1)`` array per feature, typed as the exported model's inputs.
+
+    A missing value (``None``) is NaN in a number, and the empty string in a category.
+    """
+    found = {}
+    for column in features:
+        values = [getattr(row, column.name) for row in rows]
+        if column.nullable:
+            gap = "" if column.kind == "category" else np.nan
+            values = [gap if value is None else value for value in values]
+        found[column.name] = np.array(values, dtype=DTYPES[column.kind]).reshape(-1, 1)
+    return found
 
 
 def table_columns(table, features: list[Column]) -> dict[str, np.ndarray]:
     """The same columns from a table (a pandas DataFrame) that has the features."""
-    return {
-        column.name: table[column.name].to_numpy().astype(DTYPES[column.kind]).reshape(-1, 1)
-        for column in features
-    }
+    found = {}
+    for column in features:
+        values = table[column.name]
+        if column.nullable and column.kind == "category":
+            values = values.fillna("")
+        found[column.name] = values.to_numpy().astype(DTYPES[column.kind]).reshape(-1, 1)
+    return found
 
 
 def example(features: list[Column]) -> dict:
@@ -80,6 +88,11 @@ def example(features: list[Column]) -> dict:
 
 
 def _annotation(column: Column) -> Any:
+    kind = _kind(column)
+    return kind | None if column.nullable else kind
+
+
+def _kind(column: Column) -> Any:
     if column.kind == "category":
         return Literal[tuple(column.values)]
     # Without a declared bound, the bound is what the model's input type can hold.

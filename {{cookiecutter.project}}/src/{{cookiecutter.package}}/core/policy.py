@@ -44,8 +44,13 @@ class Threshold(Strict):
 
 
 class DataPolicy(Strict):
-    """How the data is split, and which columns are sensitive."""
+    """Where the data comes from, its target, how it is split, which columns are sensitive."""
 
+    source: str = Field(min_length=1)  # demo:<name>, or a path or URL of a CSV or Parquet file
+    target: str = Field(min_length=1)
+    positive: str | None = None  # classification: the class scored (None: the last, sorted)
+    id: str | None = None  # a column that identifies rows: never a model input
+    time: str | None = None  # when a row happened: never a model input
     holdout: float = Field(gt=0, lt=1)
     seed: int
     sensitive: list[str] = []
@@ -60,8 +65,9 @@ class DataPolicy(Strict):
 
     @property
     def excluded_features(self) -> list[str]:
-        """Sensitive columns that must not be model inputs."""
-        return [c for c in self.sensitive if c not in self.sensitive_as_features]
+        """Columns that must not be model inputs: id, time, and sensitive ones not allowed."""
+        sensitive = [c for c in self.sensitive if c not in self.sensitive_as_features]
+        return [c for c in (self.id, self.time) if c] + sensitive
 
 
 class StandardsGate(Strict):
@@ -162,6 +168,8 @@ class Policy(Strict):
 
     @model_validator(mode="after")
     def _metrics_fit_task(self) -> "Policy":
+        if self.task == "regression" and self.data.positive is not None:
+            raise ValueError("data.positive: a regression target has no positive class")
         allowed = metrics_for(self.task)
         for name in [self.kpi.metric, *self.thresholds]:
             if name not in allowed:

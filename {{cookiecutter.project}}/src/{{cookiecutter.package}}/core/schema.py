@@ -1,9 +1,13 @@
-"""Declared shape of the dataset, and the check of a table against it."""
+"""Declared shape of the dataset (``schema.yaml``), its inference, and the check of a table.
+
+Kinds: ``number``, ``integer``, ``category`` (with its allowed values) are model inputs; ``text``
+(free text) and ``id`` (identifies a row) never are. ``nullable`` columns may hold missing values.
+"""
 
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Column(BaseModel):
@@ -11,11 +15,12 @@ class Column(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str
-    kind: Literal["number", "integer", "category", "text"]  # text: free text, never a feature
+    name: str = Field(min_length=1)
+    kind: Literal["number", "integer", "category", "text", "id"]
     min: float | None = None
     max: float | None = None
     values: list[str] | None = None
+    nullable: bool = False
     description: str = ""
 
     @model_validator(mode="after")
@@ -24,6 +29,8 @@ class Column(BaseModel):
             raise ValueError(f"category column {self.name!r} needs its allowed values")
         if self.kind != "category" and self.values is not None:
             raise ValueError(f"{self.kind} column {self.name!r} takes no list of values")
+        if self.kind == "integer" and self.nullable:
+            raise ValueError(f"integer column {self.name!r} cannot be nullable: make it a number")
         return self
 
 
@@ -40,6 +47,9 @@ class DatasetSchema(BaseModel):
     def _target_is_a_column(self) -> "DatasetSchema":
         if self.target not in self.names:
             raise ValueError(f"target {self.target!r} is not one of the columns")
+        repeated = sorted({name for name in self.names if self.names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"columns named more than once: {repeated}")
         return self
 
     @property
@@ -56,12 +66,12 @@ class DatasetSchema(BaseModel):
         return [
             c
             for c in self.columns
-            if c.name != self.target and c.kind != "text" and c.name not in exclude
+            if c.name != self.target and c.kind not in ("text", "id") and c.name not in exclude
         ]
 
     def read_dtypes(self) -> dict[str, str]:
         """Dtypes to read a CSV with, so categories stay text."""
-        return {c.name: "str" for c in self.columns if c.kind in ("category", "text")}
+        return {c.name: "str" for c in self.columns if c.kind in ("category", "text", "id")}
 
 
 def problems(
@@ -88,9 +98,10 @@ def problems(
 def _column_problems(values: pd.Series, column: Column) -> list[str]:
     name = f"column {column.name!r}"
     empty = int(values.isna().sum())
-    if empty:
-        return [f"{name}: {empty} missing values"]
-    if column.kind == "text":
+    if empty and not column.nullable:
+        return [f"{name}: {empty} missing values (mark it nullable: true if they are expected)"]
+    values = values.dropna()
+    if column.kind in ("text", "id"):
         return []
     if column.kind == "category":
         unknown = sorted(set(values.astype(str)) - set(column.values))
@@ -109,3 +120,46 @@ def _column_problems(values: pd.Series, column: Column) -> list[str]:
     if column.max is not None and (numbers > column.max).any():
         found.append(f"{name}: {int((numbers > column.max).sum())} values above {column.max:g}")
     return found
+
+
+# A text column with at most this many distinct values (and few per row) is a category.
+MAX_CATEGORIES = 50
+
+
+def infer(frame: pd.DataFrame, target: str, task: str) -> list[Column]:
+    """A proposed column list for ``frame``: kinds, ranges, categories and nullability.
+
+    Numbers with only whole values and no gaps are integers; text with few distinct values is a
+    category (the target of a classification always is); text with a distinct value in every
+    row is an id; other text is free text. Ranges are the ones seen: widen them by hand to what
+    is plausible, since the service refuses values outside them.
+    """
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        present = values.dropna()
+        nullable = bool(values.isna().any())
+        is_target = name == target
+        if is_target and task != "regression":
+            kind = "category"
+        elif pd.api.types.is_bool_dtype(values):
+            kind = "category"
+        elif pd.api.types.is_numeric_dtype(values):
+            whole = bool((present == present.round()).all())
+            kind = "integer" if whole and not nullable else "number"
+        elif present.nunique() <= min(MAX_CATEGORIES, max(2, len(present) // 2)):
+            kind = "category"
+        elif present.nunique() == len(values):
+            kind = "id"
+        else:
+            kind = "text"
+        column = {"name": str(name), "kind": kind, "nullable": nullable}
+        if kind == "category":
+            column["values"] = sorted(present.astype(str).unique().tolist())
+        elif kind in ("number", "integer") and len(present):
+            low, high = float(present.min()), float(present.max())
+            column |= {"min": low, "max": high}
+            if kind == "integer":
+                column |= {"min": int(low), "max": int(high)}
+        columns.append(Column(**column))
+    return columns

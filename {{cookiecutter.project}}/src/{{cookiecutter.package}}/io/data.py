@@ -9,7 +9,7 @@ from ..core import ProjectError
 from ..core.policy import Policy
 from ..core.schema import DatasetSchema, problems
 from . import dataset
-from .files import read_json, sha256, write_atomic, write_json
+from .files import read_json, sha256, shown, write_atomic, write_json
 
 DATA = Path("data/dataset.csv")
 MANIFEST = Path("data/manifest.json")
@@ -25,24 +25,52 @@ class Split:
     y_holdout: pd.Series
 
 
-def fetch_dataset(root: Path) -> dict:
-    """Fetch the data, check it against the schema, and write it with its manifest."""
-    frame = dataset.fetch()
-    check(frame, dataset.SCHEMA, f"data from {dataset.SOURCE}")
+def fetch_dataset(root: Path, rules: Policy, say=lambda line: None) -> dict:
+    """Read the policy's source, check it against ``schema.yaml``, write it with its manifest.
+
+    Without a ``schema.yaml`` yet (a new source), the data is written unchecked so that
+    ``make schema`` can propose one from it. ``say`` hears one line per step.
+    """
+    source = rules.data.source
+    say(f"reading {shown(source)}")
+    frame = dataset.read_source(source, root)
+    say(f"read {len(frame)} rows and {len(frame.columns)} columns")
+    if rules.data.target not in frame.columns:
+        raise ProjectError(
+            f"policy.yaml: data.target {rules.data.target!r} is not a column of "
+            f"{shown(source)} (columns: {', '.join(map(str, frame.columns))})"
+        )
+    unlabelled = frame[rules.data.target].isna()
+    if unlabelled.any():
+        frame = frame[~unlabelled].reset_index(drop=True)
+        say(f"dropped {int(unlabelled.sum())} rows without a target ({rules.data.target})")
+    if (root / dataset.SCHEMA_FILE).exists():
+        schema = dataset.load_schema(root, rules)
+        check(frame, schema, f"data from {shown(source)}")
+        frame = frame[schema.names]
+        say(f"checked against {dataset.SCHEMA_FILE}: every column and value fits")
+    else:
+        say(f"no {dataset.SCHEMA_FILE} yet: run `make schema` to propose one from this data")
     write_atomic(root / DATA, frame.to_csv(index=False, lineterminator="\n"))
     manifest = {
         "file": DATA.name,
         "sha256": sha256(root / DATA),
         "rows": len(frame),
-        "columns": dataset.SCHEMA.names,
-        "source": dataset.SOURCE,
+        "columns": [str(name) for name in frame.columns],
+        "source": shown(source),
     }
     write_json(root / MANIFEST, manifest)
     return manifest
 
 
-def load_dataset(root: Path) -> tuple[pd.DataFrame, str]:
+def load_dataset(root: Path, rules: Policy) -> tuple[pd.DataFrame, str]:
     """The dataset and its sha256, after checking it against the manifest and the schema."""
+    name, actual = snapshot(root)
+    return read_table(root / name, dataset.load_schema(root, rules), label=name), actual
+
+
+def snapshot(root: Path) -> tuple[Path, str]:
+    """The data file (relative to ``root``) and its sha256, once it matches the manifest."""
     manifest = read_json(root / MANIFEST, "data manifest (run `make data`)")
     name = MANIFEST.parent / manifest.get("file", DATA.name)
     path = root / name
@@ -55,18 +83,25 @@ def load_dataset(root: Path) -> tuple[pd.DataFrame, str]:
             f"{str(manifest.get('sha256'))[:12]}: the data changed without `make data` "
             "(restore it, or rerun `make data` and commit both files)"
         )
-    return read_table(path, dataset.SCHEMA, shown=name), actual
+    return name, actual
 
 
-def read_table(path: Path, schema: DatasetSchema, shown: Path | None = None) -> pd.DataFrame:
+def read_table(path: Path, schema: DatasetSchema, label: Path | None = None) -> pd.DataFrame:
     """Read a CSV with the schema's dtypes and check it, failing with one readable error."""
-    shown = shown or path
+    label = label or path
     try:
         frame = pd.read_csv(path, dtype=schema.read_dtypes())
     except (OSError, ValueError) as error:
-        raise ProjectError(f"{shown}: cannot be read as CSV ({error})") from None
-    check(frame, schema, str(shown))
-    return frame
+        raise ProjectError(f"{label}: cannot be read as CSV ({error})") from None
+    check(frame, schema, str(label))
+    return model_ready(frame, schema)
+
+
+def model_ready(frame: pd.DataFrame, schema: DatasetSchema) -> pd.DataFrame:
+    """Missing categories as the empty string: how the exported model and the service take them."""
+    gaps = [c.name for c in schema.columns if c.kind == "category" and c.nullable]
+    present = [name for name in gaps if name in frame.columns]
+    return frame.fillna({name: "" for name in present}) if present else frame
 
 
 def check(
@@ -100,6 +135,13 @@ def split(frame: pd.DataFrame, schema: DatasetSchema, policy: Policy) -> Split:
 
 
 def holdout_rows(root: Path, policy: Policy) -> list[dict]:
-    """The holdout's feature rows as plain dicts: realistic requests for the service."""
-    frame, _ = load_dataset(root)
-    return split(frame, dataset.SCHEMA, policy).x_holdout.to_dict(orient="records")
+    """The holdout's feature rows as plain dicts: realistic requests for the service.
+
+    A missing value is ``None`` (JSON null), as a client sends it.
+    """
+    frame, _ = load_dataset(root, policy)
+    rows = split(frame, dataset.load_schema(root, policy), policy).x_holdout
+    return [
+        {name: None if value == "" or pd.isna(value) else value for name, value in row.items()}
+        for row in rows.to_dict(orient="records")
+    ]

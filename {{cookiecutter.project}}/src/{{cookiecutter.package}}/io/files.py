@@ -5,6 +5,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 
 def sha256(path: Path) -> str:
@@ -51,3 +52,14 @@ def read_json(path: Path, what: str) -> dict:
     if not isinstance(data, dict):
         raise ProjectError(f"{path}: {what} must be a JSON object")
     return data
+
+
+def shown(source: str) -> str:
+    """``source`` fit to print: a URL loses its credentials, query and fragment."""
+    parts = urlsplit(source)
+    if len(parts.scheme) < 2:  # a path
+        return source
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))

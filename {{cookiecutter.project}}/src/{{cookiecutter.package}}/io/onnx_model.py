@@ -61,13 +61,18 @@ class OnnxModel:
         except Exception as error:  # onnxruntime's errors derive from Exception alone
             raise ProjectError(f"{MODEL} cannot be loaded by onnxruntime: {error}") from None
         self.task = task
+        # skl2onnx makes each input name a plain identifier ("a b" -> "a_b"): feed by position.
+        self.inputs = [item.name for item in self.session.get_inputs()]
         self.sha256 = digest(content)
         self.size = len(content)
         self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
 
     def predict(self, columns: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Predictions, and positive-class probabilities for classification (else None)."""
-        outputs = self.session.run(None, columns)
+        """Predictions, and positive-class probabilities for classification (else None).
+
+        ``columns`` are the model's inputs in its features' order (``core/inputs.py``).
+        """
+        outputs = self.session.run(None, dict(zip(self.inputs, columns.values())))
         if self.task == "classification":
             return outputs[0], outputs[1][:, 1]
         return outputs[0].ravel(), None

@@ -97,13 +97,14 @@ class Metadata(BaseModel):
 
 def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
     """The app for the record's model; the model itself loads when the app starts."""
-    features = dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    schema = dataset.load_schema(root, rules)
+    features = schema.features(exclude=rules.data.excluded_features)
     row = inputs.row_model(features)
     body_type = inputs.body_type(row, rules.service.max_batch)
-    labels = _labels(dataset.SCHEMA)
+    labels = _labels(schema)
     version = record["model"]["version"]
     metadata = _metadata(record, rules)
-    telemetry = Telemetry(rules.task, version, _value_buckets(dataset.SCHEMA))
+    telemetry = Telemetry(rules.task, version, _value_buckets(schema))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -45,8 +45,8 @@ def holdout(root: Path) -> Holdout:
 
     rules = policy(root)
     record = read_record(root)
-    frame, _ = load_dataset(root)
-    parts = split(frame, dataset.SCHEMA, rules)
+    frame, _ = load_dataset(root, rules)
+    parts = split(frame, dataset.load_schema(root, rules), rules)
     return Holdout(rules, record, frame, parts.x_holdout, parts.y_holdout)
 
 

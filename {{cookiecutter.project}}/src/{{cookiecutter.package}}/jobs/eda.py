@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from ..io.data import load_dataset
+from . import policy
 
 REPORT = Path("reports/eda.html")
 
@@ -12,7 +13,7 @@ def eda(root: Path) -> Path:
     from evidently import Report
     from evidently.presets import DataSummaryPreset
 
-    frame, _ = load_dataset(root)
+    frame, _ = load_dataset(root, policy(root))
     snapshot = Report([DataSummaryPreset()]).run(current_data=frame)
     (root / REPORT).parent.mkdir(parents=True, exist_ok=True)
     snapshot.save_html(str(root / REPORT))

@@ -12,7 +12,7 @@ def export(root: Path) -> dict:
     """Export the record's model with one input per feature; returns the record's ``onnx``."""
     rules = policy(root)
     record = read_record(root)
-    features = dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    features = dataset.load_schema(root, rules).features(exclude=rules.data.excluded_features)
     names = [column.name for column in features]
     if record.get("features") != names:
         raise ProjectError(

@@ -25,8 +25,7 @@ from ..core.monitoring import (
     verdict,
 )
 from ..core.policy import Policy
-from ..io import registry, traffic
-from ..io.dataset import SCHEMA
+from ..io import dataset, registry, traffic
 from ..io.drift import drift_report
 from ..io.files import write_atomic, write_json
 from ..io.traffic import (
@@ -46,6 +45,7 @@ def monitor(root: Path) -> GateResult:
     """Judge the recent traffic; the result's ``passed`` is False on a breach."""
     shutil.rmtree(root / REPORTS, ignore_errors=True)  # no stale verdict survives a failed run
     rules = policy(root)
+    schema = dataset.load_schema(root, rules)
     inputs, labels = traffic.sources(root)
     champion = registry.champion()
     if champion is None:
@@ -56,26 +56,26 @@ def monitor(root: Path) -> GateResult:
     model = registry.load_model(champion["uri"])
     # The champion's inputs, which may differ from what the policy now says.
     names = getattr(model, "feature_names_in_", None)
-    features = _policy_inputs(rules) if names is None else [str(name) for name in names]
-    frame, left_out = recent(traffic.read_traffic(inputs, SCHEMA), rules, champion)
-    frame = traffic.checked(frame, SCHEMA, features, inputs)
+    features = _policy_inputs(rules, schema) if names is None else [str(name) for name in names]
+    frame, left_out = recent(traffic.read_traffic(inputs, schema), rules, champion)
+    frame = traffic.checked(frame, schema, features, inputs)
     if labels:
         if ID not in frame:
             raise ProjectError(
                 f"{traffic.shown(inputs)}: no 'id' column to join the labels of "
                 f"{traffic.shown(labels)} by"
             )
-        truth = frame[ID].map(traffic.read_labels(labels, SCHEMA))
+        truth = frame[ID].map(traffic.read_labels(labels, schema))
         frame[TRUTH] = frame[TRUTH].fillna(truth) if TRUTH in frame else truth
     with tempfile.TemporaryDirectory() as scratch:
         path = registry.training_data(champion["run_id"], Path(scratch))
-        reference = pd.read_csv(path, dtype=SCHEMA.read_dtypes())
+        reference = pd.read_csv(path, dtype=schema.read_dtypes())
     if PREDICTION not in frame:  # a table: what the champion predicts for it
         frame[PREDICTED], frame[PREDICTION] = _served(model, frame[features], rules)
     reference[PREDICTED], reference[PREDICTION] = _served(model, reference[features], rules)
 
     columns = [name for name in features if name in reference.columns] + [PREDICTION]
-    categorical = [c.name for c in SCHEMA.columns if c.kind == "category"]
+    categorical = [c.name for c in schema.columns if c.kind == "category"]
     drift = drift_report(root / REPORTS, frame[columns], reference[columns], categorical)
     drifted = [name for name, found in drift.items() if found["drifted"]]
     labelled = frame.dropna(subset=[TRUTH]) if TRUTH in frame else frame.iloc[:0]
@@ -114,8 +114,8 @@ def monitor(root: Path) -> GateResult:
     return result
 
 
-def _policy_inputs(rules: Policy) -> list[str]:
-    return [c.name for c in SCHEMA.features(exclude=rules.data.excluded_features)]
+def _policy_inputs(rules: Policy, schema) -> list[str]:
+    return [c.name for c in schema.features(exclude=rules.data.excluded_features)]
 
 
 def recent(frame: pd.DataFrame, rules: Policy, champion: dict) -> tuple[pd.DataFrame, int]:

@@ -12,9 +12,10 @@ from . import policy
 def train(root: Path) -> dict:
     """Train, log and register the model; returns the new record (metrics come from evaluate)."""
     rules = policy(root)
-    frame, data_sha256 = load_dataset(root)
-    parts = split(frame, dataset.SCHEMA, rules)
-    features = dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    frame, data_sha256 = load_dataset(root, rules)
+    schema = dataset.load_schema(root, rules)
+    parts = split(frame, schema, rules)
+    features = schema.features(exclude=rules.data.excluded_features)
     pipeline = build_pipeline(features, seed=rules.data.seed)
     pipeline.fit(parts.x_train, parts.y_train)
 

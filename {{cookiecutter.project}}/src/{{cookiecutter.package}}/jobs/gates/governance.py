@@ -72,7 +72,7 @@ def data_quality(root: Path, data: Holdout) -> tuple[list[str], str]:
             # The champion's data was checked against the schema of its day: read it as it is,
             # and compare the columns both have.
             path = registry.training_data(champion["run_id"], Path(scratch))
-            reference = pd.read_csv(path, dtype=dataset.SCHEMA.read_dtypes())
+            reference = pd.read_csv(path, dtype=dataset.load_schema(root, data.rules).read_dtypes())
             shared = [name for name in current.columns if name in reference.columns]
             added = sorted(set(current.columns) - set(shared))
             removed = sorted(set(reference.columns) - set(shared))

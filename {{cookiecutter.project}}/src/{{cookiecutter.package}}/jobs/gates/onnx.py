@@ -27,9 +27,10 @@ def check(root: Path) -> GateResult:
     rules = policy(root)
     record = read_record(root)
     tolerance = rules.gates.onnx.tolerance
-    frame, _ = load_dataset(root)
-    x = split(frame, dataset.SCHEMA, rules).x_holdout
-    features = dataset.SCHEMA.features(exclude=rules.data.excluded_features)
+    frame, _ = load_dataset(root, rules)
+    schema = dataset.load_schema(root, rules)
+    x = split(frame, schema, rules).x_holdout
+    features = schema.features(exclude=rules.data.excluded_features)
     pipeline = registry.load_model(f"runs:/{record['model']['run_id']}/model")
     try:
         content = (root / onnx_model.MODEL).read_bytes()

@@ -1,0 +1,165 @@
+"""Where the data comes from, and what it must look like: ``policy.yaml`` and ``schema.yaml``.
+
+``data.source`` in the policy names the table: ``demo:arrests`` (scikit-lego's arrests data),
+``demo:diabetes`` (scikit-learn's diabetes data, unscaled), or the path (relative to the project)
+or URL of a CSV or Parquet file. ``schema.yaml`` declares its columns: ``make schema`` proposes
+it from the data, people review and commit it, and every task checks the data against it.
+"""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from ..core import ProjectError
+from ..core.policy import Policy, describe
+from ..core.schema import Column, DatasetSchema
+from .files import shown, write_atomic
+
+SCHEMA_FILE = Path("schema.yaml")
+FORMATS = (".csv", ".csv.gz", ".parquet")
+SCHEMA_HEADER = """\
+# The columns of the data (data/dataset.csv), checked by every task. `make schema` proposed it
+# from the data; review it (kinds, ranges, allowed values, descriptions) and commit it: it is
+# yours now. Kinds: number, integer, category (values) are model inputs; text and id never are.
+# nullable: true allows missing values. The prediction service refuses values outside ranges
+# and categories, so widen a range to what is plausible, not only what was seen.
+"""
+
+
+def read_source(source: str, root: Path) -> pd.DataFrame:
+    """The table ``source`` names, read whole: a demo, or a CSV or Parquet file or URL."""
+    if source.startswith("demo:"):
+        name = source.removeprefix("demo:")
+        if name not in DEMOS:
+            raise ProjectError(f"data.source {source!r}: no such demo ({', '.join(DEMOS)})")
+        return DEMOS[name]()
+    is_url = len(urlsplit(source).scheme) > 1
+    where = source if is_url else str(root / source)
+    suffix = "".join(Path(urlsplit(source).path).suffixes[-2:]).lower()
+    if not suffix.endswith(FORMATS):
+        raise ProjectError(f"data.source {shown(source)}: read .csv, .csv.gz or .parquet files")
+    if not is_url and not Path(where).exists():
+        raise ProjectError(f"data.source {shown(source)}: file not found")
+    try:
+        if suffix.endswith(".parquet"):
+            return pd.read_parquet(where)
+        return pd.read_csv(where)
+    except (OSError, ValueError, ImportError) as error:
+        message = str(error).replace(source, shown(source)).splitlines()[0]
+        raise ProjectError(f"data.source {shown(source)}: cannot be read ({message})") from None
+
+
+def load_schema(root: Path, rules: Policy) -> DatasetSchema:
+    """``schema.yaml`` with the policy's target, checked against the policy; one line if not."""
+    path = root / SCHEMA_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProjectError(f"{SCHEMA_FILE}: not found (run `make schema` to propose one)") from None
+    except yaml.YAMLError as error:
+        raise ProjectError(f"{SCHEMA_FILE}: not valid YAML ({error})".replace("\n", " ")) from None
+    columns = raw.get("columns") if isinstance(raw, dict) else None
+    if not isinstance(columns, list):
+        raise ProjectError(f"{SCHEMA_FILE}: needs a list under 'columns'")
+    try:
+        schema = schema_of(columns, rules)
+    except ValidationError as error:
+        raise ProjectError(f"{SCHEMA_FILE}: {describe(error)}") from None
+    problems = policy_problems(schema, rules)
+    if problems:
+        raise ProjectError(f"policy.yaml and {SCHEMA_FILE} disagree: {'; '.join(problems)}")
+    return schema
+
+
+def schema_of(columns: list, rules: Policy) -> DatasetSchema:
+    """The dataset schema of ``columns`` with the policy's target and positive class.
+
+    Without ``data.positive``, a classification scores the last of the target's values in
+    sorted order (``1`` of 0/1, ``Yes`` of No/Yes).
+    """
+    positive = rules.data.positive
+    if rules.task == "classification" and positive is None:
+        target = next((c for c in columns if _name(c) == rules.data.target), None)
+        values = (target.get("values") if isinstance(target, dict) else target.values) or []
+        positive = sorted(values)[-1] if target is not None and values else None
+    return DatasetSchema(target=rules.data.target, positive=positive, columns=columns)
+
+
+def _name(column) -> str | None:
+    return column.get("name") if isinstance(column, dict) else column.name
+
+
+def policy_problems(schema: DatasetSchema, rules: Policy) -> list[str]:
+    """Where the policy names columns or values the schema does not have."""
+    data, found = rules.data, []
+    target = schema.column(schema.target)
+    if rules.task == "classification":
+        values = target.values or []
+        if target.kind != "category":
+            found.append(f"data.target {data.target!r} must be a category to classify")
+        elif schema.positive not in values:
+            found.append(f"data.positive {schema.positive!r} is not a value of {data.target!r}")
+        elif len(values) != 2:
+            found.append(
+                f"data.target {data.target!r} has {len(values)} classes {values}: binary "
+                "classification needs exactly 2"
+            )
+    elif target.kind not in ("number", "integer"):
+        found.append(f"data.target {data.target!r} must be a number for regression")
+    for key in ("id", "time"):
+        name = getattr(data, key)
+        if name is not None and name not in schema.names:
+            found.append(f"data.{key} names {name!r}, which is not a column")
+    return found
+
+
+def descriptions(root: Path) -> dict[str, str]:
+    """The descriptions people wrote in the current ``schema.yaml``, by column (if any)."""
+    try:
+        raw = yaml.safe_load((root / SCHEMA_FILE).read_text(encoding="utf-8"))
+        return {
+            str(c["name"]): str(c["description"])
+            for c in raw["columns"]
+            if isinstance(c, dict) and c.get("description") and "name" in c
+        }
+    except (OSError, yaml.YAMLError, TypeError, KeyError):
+        return {}
+
+
+def write_schema(root: Path, columns: list[Column]) -> Path:
+    """Write ``schema.yaml`` from ``columns``, with the header that says how to own it."""
+    listed = []
+    for column in columns:
+        entry = column.model_dump(exclude_defaults=True)
+        if column.kind == "integer":  # 12, not 12.0
+            entry |= {key: int(entry[key]) for key in ("min", "max") if key in entry}
+        listed.append(entry)
+    text = SCHEMA_HEADER + yaml.safe_dump(
+        {"columns": listed}, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    )
+    write_atomic(root / SCHEMA_FILE, text)
+    return root / SCHEMA_FILE
+
+
+def _arrests() -> pd.DataFrame:
+    """scikit-lego's arrests data: 5,226 people arrested in Toronto for possessing marijuana."""
+    from sklego.datasets import load_arrests
+
+    return load_arrests(as_frame=True)
+
+
+def _diabetes() -> pd.DataFrame:
+    """scikit-learn's diabetes data, unscaled: 442 patients, progression one year on."""
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True, scaled=False).frame
+    frame = frame.rename(columns={"target": "progression"})
+    frame["age"] = frame["age"].astype(int)
+    frame["sex"] = frame["sex"].astype(int).astype(str)
+    return frame
+
+
+DEMOS = {"arrests": _arrests, "diabetes": _diabetes}
