@@ -1,10 +1,14 @@
-"""File helpers: hashing and all-or-nothing writes."""
+"""File helpers: hashing, all-or-nothing writes, and locations fit to print."""
 
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
+
+CREDENTIALS = re.compile(r"(?<=://)[^/\s]*@")  # the user:password@ of a URL in some text
 
 
 def sha256(path: Path) -> str:
@@ -51,3 +55,21 @@ def read_json(path: Path, what: str) -> dict:
     if not isinstance(data, dict):
         raise ProjectError(f"{path}: {what} must be a JSON object")
     return data
+
+
+def shown(location: str) -> str:
+    """``location`` fit to print: a URL loses its credentials, query and fragment."""
+    try:
+        parts = urlsplit(location)
+    except ValueError:  # a malformed URL
+        return without_credentials(location).split("?")[0]
+    if len(parts.scheme) < 2:  # a path
+        return location
+    slashes = location[len(parts.scheme) + 1 :].startswith("//")  # sqlite:///file keeps its ///
+    host = "//" + parts.netloc.rpartition("@")[2] if slashes else ""
+    return f"{parts.scheme}:{host}{parts.path}"
+
+
+def without_credentials(text: str) -> str:
+    """``text`` (an error message, say) with the ``user:password@`` of every URL in it removed."""
+    return CREDENTIALS.sub("", text)

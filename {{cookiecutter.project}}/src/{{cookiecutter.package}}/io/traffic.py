@@ -13,13 +13,14 @@ import glob
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from ..core import ProjectError
 from ..core.schema import DatasetSchema
 from .data import check
+from .files import shown, without_credentials
 from .prediction_log import DEFAULT as DEFAULT_INPUTS
 
 DEFAULT_LABELS = Path("logs/labels.csv")
@@ -42,17 +43,6 @@ def sources(root: Path) -> tuple[str, str | None]:
     if not labels and (root / DEFAULT_LABELS).exists():
         labels = str(root / DEFAULT_LABELS)
     return inputs, labels
-
-
-def shown(source: str) -> str:
-    """``source`` fit to print: a URL loses its credentials, query and fragment."""
-    parts = urlsplit(source)
-    if len(parts.scheme) < 2:  # a path
-        return source
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def read_traffic(source: str, schema: DatasetSchema) -> pd.DataFrame:
@@ -163,7 +153,7 @@ def _read_json_lines(source: str) -> pd.DataFrame:
     try:
         return pd.read_json(source, lines=True, dtype=False, convert_dates=False)
     except (OSError, ValueError) as error:
-        message = str(error).replace(source, shown(source))
+        message = without_credentials(str(error).replace(source, shown(source)))
         raise ProjectError(f"{shown(source)}: cannot be read as JSON lines ({message})") from None
 
 
@@ -173,5 +163,5 @@ def _read_csv(source: str, schema: DatasetSchema) -> pd.DataFrame:
     except FileNotFoundError:
         raise ProjectError(f"{shown(source)}: file not found") from None
     except (OSError, ValueError) as error:
-        message = str(error).replace(source, shown(source))
+        message = without_credentials(str(error).replace(source, shown(source)))
         raise ProjectError(f"{shown(source)}: cannot be read as CSV ({message})") from None
