@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ..core import ProjectError
 from ..core.policy import Policy, describe
 from ..core.schema import Column, DatasetSchema
-from .files import shown, write_atomic
+from .files import shown, without_credentials, write_atomic
 
 SCHEMA_FILE = Path("schema.yaml")
 FORMATS = (".csv", ".csv.gz", ".parquet")
@@ -48,7 +48,7 @@ def read_source(source: str, root: Path) -> pd.DataFrame:
             return pd.read_parquet(where)
         return pd.read_csv(where)
     except (OSError, ValueError, ImportError) as error:
-        message = str(error).replace(source, shown(source)).splitlines()[0]
+        message = without_credentials(str(error).replace(source, shown(source))).splitlines()[0]
         raise ProjectError(f"data.source {shown(source)}: cannot be read ({message})") from None
 
 

@@ -1,11 +1,14 @@
-"""File helpers: hashing and all-or-nothing writes."""
+"""File helpers: hashing, all-or-nothing writes, and locations fit to print."""
 
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+CREDENTIALS = re.compile(r"(?<=://)[^/\s]*@")  # the user:password@ of a URL in some text
 
 
 def sha256(path: Path) -> str:
@@ -54,12 +57,19 @@ def read_json(path: Path, what: str) -> dict:
     return data
 
 
-def shown(source: str) -> str:
-    """``source`` fit to print: a URL loses its credentials, query and fragment."""
-    parts = urlsplit(source)
+def shown(location: str) -> str:
+    """``location`` fit to print: a URL loses its credentials, query and fragment."""
+    try:
+        parts = urlsplit(location)
+    except ValueError:  # a malformed URL
+        return without_credentials(location).split("?")[0]
     if len(parts.scheme) < 2:  # a path
-        return source
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+        return location
+    slashes = location[len(parts.scheme) + 1 :].startswith("//")  # sqlite:///file keeps its ///
+    host = "//" + parts.netloc.rpartition("@")[2] if slashes else ""
+    return f"{parts.scheme}:{host}{parts.path}"
+
+
+def without_credentials(text: str) -> str:
+    """``text`` (an error message, say) with the ``user:password@`` of every URL in it removed."""
+    return CREDENTIALS.sub("", text)

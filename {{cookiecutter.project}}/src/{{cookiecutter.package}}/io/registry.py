@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import PACKAGE, PROJECT
 from ..core import ProjectError
+from .files import sha256, shown, without_credentials
 
 CHAMPION = "champion"
 TRAINING_DATA = Path("data/dataset.csv")  # where a run keeps its training data
@@ -38,25 +39,32 @@ def tracking_uri() -> str:
 
 @contextlib.contextmanager
 def tracking() -> Iterator[None]:
-    """Point MLflow at the tracking URI; turn its failures into one readable error."""
+    """Point MLflow at the tracking URI; turn its failures into one readable error.
+
+    Neither the error nor MLflow's own output shows the URI's credentials, if it has any.
+    """
     import mlflow
     from mlflow.exceptions import MlflowException
 
     for name, value in HTTP_DEFAULTS.items():
         os.environ.setdefault(name, value)
     uri = tracking_uri()
+    where = shown(uri)
+    if where != uri:  # MLflow prints a finished run's address, the URI included
+        os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     try:
         yield
     except MlflowException as error:
-        unreachable = UNREACHABLE.search(str(error.message))
+        message = without_credentials(str(error.message))
+        unreachable = UNREACHABLE.search(message)
         if unreachable:
-            raise ProjectError(f"MLflow at {uri} cannot be reached: {unreachable[1]}") from None
-        message = str(error.message).splitlines()[0]
-        raise ProjectError(f"MLflow at {uri}: {message}") from None
+            raise ProjectError(f"MLflow at {where} cannot be reached: {unreachable[1]}") from None
+        raise ProjectError(f"MLflow at {where}: {message.splitlines()[0]}") from None
     except OSError as error:
-        raise ProjectError(f"MLflow at {uri} cannot be reached: {error}") from None
+        message = without_credentials(str(error))
+        raise ProjectError(f"MLflow at {where} cannot be reached: {message}") from None
 
 
 def log_training(pipeline, example: pd.DataFrame, params: dict, tags: dict, data: Path) -> dict:
@@ -159,14 +167,26 @@ def run_tags(run_id: str) -> dict:
 
 
 def training_data(run_id: str, folder: Path) -> Path:
-    """Download the data a run was trained on into ``folder``; returns the file."""
+    """Download the data a run was trained on into ``folder``; returns the file.
+
+    The file must hash to the run's ``data_sha256`` tag, the data the model was trained on.
+    """
     import mlflow.artifacts
 
+    expected = run_tags(run_id).get("data_sha256")
     with tracking():
-        path = mlflow.artifacts.download_artifacts(
-            run_id=run_id, artifact_path=str(TRAINING_DATA), dst_path=str(folder)
+        path = Path(
+            mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=str(TRAINING_DATA), dst_path=str(folder)
+            )
         )
-    return Path(path)
+    actual = sha256(path)
+    if actual != expected:
+        raise ProjectError(
+            f"run {run_id}: the {TRAINING_DATA} it keeps has sha256 {actual[:12]}, not its "
+            f"data_sha256 tag's {(expected or 'missing')[:12]}: not the data it was trained on"
+        )
+    return path
 
 
 def log_monitoring(version: str, metrics: dict[str, float], tags: dict[str, str]) -> str:

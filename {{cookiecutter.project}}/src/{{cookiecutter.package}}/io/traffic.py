@@ -20,7 +20,7 @@ import pandas as pd
 from ..core import ProjectError
 from ..core.schema import DatasetSchema
 from .data import check
-from .files import shown
+from .files import shown, without_credentials
 from .prediction_log import DEFAULT as DEFAULT_INPUTS
 
 DEFAULT_LABELS = Path("logs/labels.csv")
@@ -153,7 +153,7 @@ def _read_json_lines(source: str) -> pd.DataFrame:
     try:
         return pd.read_json(source, lines=True, dtype=False, convert_dates=False)
     except (OSError, ValueError) as error:
-        message = str(error).replace(source, shown(source))
+        message = without_credentials(str(error).replace(source, shown(source)))
         raise ProjectError(f"{shown(source)}: cannot be read as JSON lines ({message})") from None
 
 
@@ -163,5 +163,5 @@ def _read_csv(source: str, schema: DatasetSchema) -> pd.DataFrame:
     except FileNotFoundError:
         raise ProjectError(f"{shown(source)}: file not found") from None
     except (OSError, ValueError) as error:
-        message = str(error).replace(source, shown(source))
+        message = without_credentials(str(error).replace(source, shown(source)))
         raise ProjectError(f"{shown(source)}: cannot be read as CSV ({message})") from None

@@ -27,7 +27,7 @@ from ..core.monitoring import (
 from ..core.policy import Policy
 from ..io import dataset, registry, traffic
 from ..io.drift import drift_report
-from ..io.files import write_atomic, write_json
+from ..io.files import shown, write_atomic, write_json
 from ..io.traffic import (
     ID,
     PREDICTED,
@@ -50,7 +50,7 @@ def monitor(root: Path) -> GateResult:
     champion = registry.champion()
     if champion is None:
         raise ProjectError(
-            f"the registry at {registry.tracking_uri()} has no champion: nothing is in "
+            f"the registry at {shown(registry.tracking_uri())} has no champion: nothing is in "
             "production to monitor (`make release` or `make promote` sets one)"
         )
     model = registry.load_model(champion["uri"])
@@ -62,8 +62,7 @@ def monitor(root: Path) -> GateResult:
     if labels:
         if ID not in frame:
             raise ProjectError(
-                f"{traffic.shown(inputs)}: no 'id' column to join the labels of "
-                f"{traffic.shown(labels)} by"
+                f"{shown(inputs)}: no 'id' column to join the labels of {shown(labels)} by"
             )
         truth = frame[ID].map(traffic.read_labels(labels, schema))
         frame[TRUTH] = frame[TRUTH].fillna(truth) if TRUTH in frame else truth
@@ -89,8 +88,8 @@ def monitor(root: Path) -> GateResult:
     ]
     figures = {
         "champion": champion,
-        "inputs": traffic.shown(inputs),
-        "labels": labels and traffic.shown(labels),
+        "inputs": shown(inputs),
+        "labels": labels and shown(labels),
         "rows": len(frame),
         "left_out": left_out,
         "labelled_rows": len(labelled),
