@@ -35,7 +35,7 @@ src/{p}/core/schema.py src/{p}/core/explain.py src/{p}/core/fairness.py
 src/{p}/core/privacy.py src/{p}/io/drift.py src/{p}/jobs/card.py src/{p}/jobs/gates/explain.py
 src/{p}/jobs/gates/governance.py
 src/{p}/io/__init__.py src/{p}/io/data.py src/{p}/io/dataset.py src/{p}/io/files.py
-schema.yaml src/{p}/jobs/schema.py
+schema.yaml src/{p}/jobs/schema.py src/{p}/jobs/review.py tests/test_review.py
 src/{p}/io/record.py src/{p}/io/registry.py src/{p}/io/reports.py
 src/{p}/jobs/__init__.py src/{p}/jobs/eda.py src/{p}/jobs/evaluate.py src/{p}/jobs/train.py
 src/{p}/jobs/promote.py src/{p}/jobs/gates/__init__.py src/{p}/jobs/gates/accuracy.py

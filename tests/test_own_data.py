@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git_init, run
+from tests.conftest import attempt, git_init, run
 from tests.test_gates import ENV, GATES, edit, package
 
 COMMIT = "git add -A && git -c user.name=T -c user.email=t@e.st commit -qm"
@@ -69,7 +69,7 @@ def test_your_own_table_passes_every_gate(bake, name):
     git_init(project)
     run("make setup && mkdir -p data/raw", cwd=project, env=ENV)
     run(f"uv run --locked python -c '{spec['write']}'", cwd=project, env=ENV)
-    run(f"make data schema && {COMMIT} Data", cwd=project, env=ENV)
+    run(f"make data schema review && {COMMIT} Data", cwd=project, env=ENV)
     run(f"make train evaluate export card && {COMMIT} Train", cwd=project, env=ENV)
     done = run("make gates", cwd=project, env=ENV, timeout=900)
     for gate in GATES:
@@ -80,5 +80,21 @@ def test_your_own_table_passes_every_gate(bake, name):
     schema = (project / "schema.yaml").read_text()
     if name == "cancer":
         assert "mean radius" in record["features"] and "- {name: mean radius" in schema
+        moved_without_review(project)
     if name == "penguins":
         assert "nullable: true" in schema and record["params"]["n_estimators"] == 50
+
+
+def moved_without_review(project: Path) -> None:
+    """The same table from a new source, with the goal and model card not re-read: red."""
+    run("cp data/raw/cancer.csv data/raw/cancer-2026.csv", cwd=project)
+    edit(project / "policy.yaml", "data/raw/cancer.csv", "data/raw/cancer-2026.csv")
+    run("make data", cwd=project, env=ENV)
+    done = attempt("make gate-governance", project, ENV)
+    report = json.loads((project / "reports" / "gates" / "governance.json").read_text())
+    assert done.returncode != 0 and not report["passed"]
+    assert (
+        "the data changed since the last review (source 'data/raw/cancer.csv' became "
+        "'data/raw/cancer-2026.csv'): re-read policy.yaml's goal and KPI and model_card.yaml, "
+        "then run `make review`"
+    ) in report["reason"]

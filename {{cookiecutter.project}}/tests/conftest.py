@@ -11,11 +11,15 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def project(tmp_path_factory):
-    """A copy of the project's policy and lock with freshly fetched data, in a temporary root."""
+    """A copy of the project's policy, schema, model card and lock, and of its data snapshot (or
+    freshly fetched data before the first `make data`), in a temporary root."""
     root = tmp_path_factory.mktemp("project")
-    for name in ("policy.yaml", "schema.yaml", "uv.lock"):
+    for name in ("policy.yaml", "schema.yaml", "model_card.yaml", "uv.lock"):
         shutil.copy(PROJECT / name, root / name)
-    io.data.fetch_dataset(root, jobs.policy(root))
+    if (PROJECT / io.data.MANIFEST).exists():
+        shutil.copytree(PROJECT / io.data.MANIFEST.parent, root / io.data.MANIFEST.parent)
+    else:
+        io.data.fetch_dataset(root, jobs.policy(root))
     return root
 
 

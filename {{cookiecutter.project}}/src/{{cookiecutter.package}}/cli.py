@@ -24,6 +24,12 @@ def _schema(root: Path, args) -> str:
     return propose(root)
 
 
+def _review(root: Path, args) -> str:
+    from .jobs.review import review
+
+    return review(root)
+
+
 def _eda(root: Path, args) -> str:
     from .jobs.eda import eda
 
@@ -137,6 +143,7 @@ def _gate_names() -> list[str]:
 VERBS = {
     "data": (_data, "fetch the dataset into data/ with its manifest"),
     "schema": (_schema, "propose schema.yaml from the data in data/, for you to review"),
+    "review": (_review, "record that the goal, KPI and model card were re-read for this data"),
     "eda": (_eda, "write an evidently summary of the data to reports/"),
     "train": (_train, "train, track in MLflow, register, write model/record.json"),
     "evaluate": (_evaluate, "score the recorded model on the holdout"),

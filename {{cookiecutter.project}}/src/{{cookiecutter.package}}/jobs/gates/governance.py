@@ -14,7 +14,7 @@ from ...core.metrics import outputs
 from ...core.privacy import forbidden_features, pii_values
 from ...io import dataset, registry
 from ...io.drift import data_report
-from .. import Holdout, holdout
+from .. import Holdout, holdout, review
 from ..card import card_lineage, human_parts, lineage, unfinished
 
 
@@ -45,8 +45,8 @@ def check(root: Path) -> GateResult:
 
 def model_card(root: Path) -> tuple[list[str], str]:
     """The team's parts of the card are written, and the card exists."""
-    problems = unfinished(human_parts(root))
-    return problems, "every human-written part is filled in"
+    problems = unfinished(human_parts(root)) + review.problems(root)
+    return problems, "every human-written part is filled in and reviewed for this data"
 
 
 def fairness(data: Holdout) -> tuple[list[str], str]:
