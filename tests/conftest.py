@@ -76,3 +76,32 @@ def bake(cookies):
         return Path(result.project_path)
 
     return _bake
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """Baked projects by task: set up, trained, evaluated, exported, carded, committed."""
+    from cookiecutter.main import cookiecutter
+
+    from tests.matrix import ROOT
+    from tests.project import DEFAULTS, ENV
+    from tests.test_generated import check_record
+
+    projects = {}
+
+    def get(task: str) -> Path:
+        if task not in projects:
+            output = tmp_path_factory.mktemp(task)
+            options = DEFAULTS[task]
+            project = Path(
+                cookiecutter(str(ROOT), no_input=True, output_dir=output, extra_context=options)
+            )
+            git_init(project)
+            # Lint runs in TestStandards, the unit tests in the workflow's tests job (TestWorkflow).
+            run("make setup data train evaluate export card", cwd=project, env=ENV)
+            check_record(project, options)
+            run("git add -A && git -c user.name=T -c user.email=t@e.st commit -qm Train", project)
+            projects[task] = project
+        return projects[task]
+
+    return get

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import attempt, git_init, run
-from tests.test_gates import ENV, GATES, edit, package
+from tests.project import ENV, GATES, edit, package
 
 COMMIT = "git add -A && git -c user.name=T -c user.email=t@e.st commit -qm"
 
