@@ -27,10 +27,16 @@ def test_the_committed_deployment_is_what_make_manifests_writes(root):
 
 def test_a_policy_limit_changed_without_make_manifests_is_named(root):
     policy = root / "policy.yaml"
-    policy.write_text(policy.read_text().replace("max_rss_mb: 400", "max_rss_mb: 256"))
+    rules = yaml.safe_load(policy.read_text())
+    before = int(rules["gates"]["load"]["max_rss_mb"])
+    rules["gates"]["load"]["max_rss_mb"] = before + 56
+    policy.write_text(yaml.safe_dump(rules))
     problems = jobs.manifests.limit_problems(root, jobs.policy(root))
     deployment = jobs.manifests.DEPLOYMENT
-    expected = f"{deployment} limits.memory is 400Mi, the policy says 256Mi: run make manifests"
+    expected = (
+        f"{deployment} limits.memory is {before}Mi, the policy says {before + 56}Mi: "
+        "run make manifests"
+    )
     assert expected in problems
     jobs.manifests.write_manifests(root)
     assert jobs.manifests.limit_problems(root, jobs.policy(root)) == []
