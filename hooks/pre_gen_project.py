@@ -14,7 +14,7 @@ GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
 TAKEN = {"mlflow", "sklearn", "sklego", "pandas", "numpy", "pydantic", "yaml", "evidently", "tests"}
 DATA_FORMATS = (".csv", ".csv.gz", ".parquet")
 CHOICES = {
-    "task": {"classification", "regression"},
+    "task": {"classification", "multiclass", "regression"},
     "python_version": {"3.11", "3.12", "3.13"},
     "license": {"MIT", "Apache-2.0", "LicenseRef-Proprietary"},
 }

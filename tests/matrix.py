@@ -12,7 +12,7 @@ DEFAULT_PYTHON = PROMPTS["python_version"][0]
 # The first combination keeps the default name (11 characters); the last has the longest the
 # pre-gen hook accepts (a Kubernetes name, 63 characters).
 LONGEST = "a-project-name-as-long-as-a-kubernetes-name-may-be-63-characters"[:63]
-NAMES = [None, "a", "ab", "xyz", "ten-chars0", LONGEST]
+NAMES = [None, "a", "ab", "xyz", None, "ten-chars0", None, "b", LONGEST]
 
 # Every task on every Python; licenses and names rotate through the combinations.
 SUPPORTED = [

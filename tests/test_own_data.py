@@ -26,34 +26,29 @@ DATASETS = {
         'f = load(as_frame=True).frame; f["diagnosis"] = f.pop("target").map({0: "malignant", '
         '1: "benign"}); f.to_csv("data/raw/cancer.csv", index=False)',
     },
-    # Binary, categorical and integer-coded columns, sex declared sensitive in the policy.
-    "hearts": {
-        "answers": {"task": "classification", "target": "target"},
-        "file": "data/raw/hearts.csv",
-        "write": "from sklego.datasets import load_hearts as load; "
-        'load(as_frame=True).to_csv("data/raw/hearts.csv", index=False)',
-        "policy": ("  sensitive: []", "  sensitive: [sex]"),
-    },
-    # Regression from Parquet, categorical columns with missing values, and a random forest.
+    # Multiclass from Parquet: categorical columns with missing values, a sensitive column that
+    # has gaps too, rows without a target, and a random forest instead of the linear model.
     "penguins": {
-        "answers": {"task": "regression", "target": "body_mass_g"},
+        "answers": {"task": "multiclass", "target": "species"},
         "file": "data/raw/penguins.parquet",
         "write": "from sklego.datasets import load_penguins as load; "
         'load(as_frame=True).to_parquet("data/raw/penguins.parquet")',
-        "forest": True,
+        "policy": ("  sensitive: []", "  sensitive: [sex]"),
+        "forest": "RandomForestClassifier",
     },
 }
 
 
-def forest(project: Path) -> None:
+def use_forest(project: Path, forest: str) -> None:
     """The user's own estimator: a seeded random forest instead of the linear model."""
     pipeline = package(project) / "core" / "pipeline.py"
     text = pipeline.read_text()
     linear = re.search(r"from sklearn\.linear_model import (\w+)\n", text)
-    edit(pipeline, linear[0], "from sklearn.ensemble import RandomForestRegressor\n")
-    edit(pipeline, f"{linear[1]}(random_state=seed", "RandomForestRegressor(random_state=seed")
+    edit(pipeline, linear[0], f"from sklearn.ensemble import {forest}\n")
+    edit(pipeline, f"{linear[1]}(random_state=seed", f"{forest}(random_state=seed")
     params = re.search(r"PARAMS = \{.*\}", text)[0]
     edit(pipeline, params, 'PARAMS = {"n_estimators": 50, "min_samples_leaf": 5}')
+    edit(pipeline, "prepare(features)", "prepare(features, scale=False)")
 
 
 @pytest.mark.xdist_group("own-data")
@@ -64,8 +59,8 @@ def test_your_own_table_passes_every_gate(bake, name):
     assert not (project / "schema.yaml").exists()  # proposed from the data, not shipped
     if "policy" in spec:
         edit(project / "policy.yaml", *spec["policy"])
-    if spec.get("forest"):
-        forest(project)
+    if "forest" in spec:
+        use_forest(project, spec["forest"])
     git_init(project)
     run("make setup && mkdir -p data/raw", cwd=project, env=ENV)
     run(f"uv run --locked python -c '{spec['write']}'", cwd=project, env=ENV)
@@ -83,6 +78,7 @@ def test_your_own_table_passes_every_gate(bake, name):
         moved_without_review(project)
     if name == "penguins":
         assert "nullable: true" in schema and record["params"]["n_estimators"] == 50
+        assert "sex" not in record["features"]
 
 
 def moved_without_review(project: Path) -> None:

@@ -45,19 +45,27 @@ def test_split_is_deterministic_and_keeps_sensitive_columns_out(project, policy,
 
 def own_project(tmp_path, policy, rows: int = 60):
     """A project root whose policy points at a small CSV of its own: odd names, gaps."""
-    classify = policy.task == "classification"
+    classes = {"classification": ["no", "yes"], "multiclass": ["no", "yes", "maybe"]}
     table = pd.DataFrame(
         {
             "size (cm)": [float(i % 7) if i % 9 else None for i in range(rows)],
             "shop.kind": [["a", "b", None][i % 3] for i in range(rows)],
-            "y": [["no", "yes"][i % 2] if classify else float(i) for i in range(rows)],
+            "y": [
+                (
+                    classes[policy.task][i % len(classes[policy.task])]
+                    if policy.task in classes
+                    else float(i)
+                )
+                for i in range(rows)
+            ],
         }
     )
     table.loc[3, "y"] = None  # a row without a label is dropped
     table.to_csv(tmp_path / "table.csv", index=False)
     rules = yaml.safe_load((PROJECT / "policy.yaml").read_text())
     rules["data"] |= {"source": "table.csv", "target": "y", "sensitive": []}
-    rules["data"] |= {"sensitive_as_features": []} | ({"positive": None} if classify else {})
+    binary = {"positive": None} if policy.task == "classification" else {}
+    rules["data"] |= {"sensitive_as_features": []} | binary
     (tmp_path / "policy.yaml").write_text(yaml.safe_dump(rules))
     return tmp_path
 

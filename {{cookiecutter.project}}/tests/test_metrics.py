@@ -4,13 +4,16 @@ import pytest
 from {{ cookiecutter.package }} import core
 
 
-def test_each_task_has_the_seed_metrics():
-    assert set(core.metrics.metrics_for("classification")) == {
-        "accuracy",
+def test_each_task_has_its_metrics():
+    shared = {"accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "log_loss"}
+    assert set(core.metrics.metrics_for("classification")) == shared | {
         "f1",
+        "precision",
+        "recall",
         "roc_auc",
-        "log_loss",
+        "pr_auc",
     }
+    assert set(core.metrics.metrics_for("multiclass")) == shared | {"roc_auc_ovr"}
     assert set(core.metrics.metrics_for("regression")) == {"mse", "mae", "rmsle", "r2"}
 
 
@@ -41,4 +44,14 @@ def test_regression_scores_and_negative_predictions_in_rmsle():
 
 
 def test_every_metric_belongs_to_a_task():
-    assert {m.task for m in core.metrics.METRICS.values()} == {"classification", "regression"}
+    tasks = {task for m in core.metrics.METRICS.values() for task in m.tasks}
+    assert tasks == {"classification", "multiclass", "regression"}
+
+
+def test_multiclass_scores_take_one_probability_per_class():
+    y = np.array([0, 1, 2, 2])
+    scores = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]])
+    result = core.metrics.score_all("multiclass", y, scores.argmax(axis=1), scores)
+    assert result["accuracy"] == result["balanced_accuracy"] == result["roc_auc_ovr"] == 1.0
+    assert result["log_loss"] == pytest.approx(-np.mean(np.log([0.8, 0.7, 0.8, 0.4])))
+    assert core.metrics.defined("multiclass", y[:2], classes=3) is False

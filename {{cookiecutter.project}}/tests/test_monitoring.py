@@ -54,27 +54,33 @@ def test_the_log_reads_back_with_every_label_joined_by_id(joined, fitted):
             assert np.allclose(logged.astype(float), sent.astype(float)), column.name
 
 
-def kpi(joined, policy, truth):
-    scores = joined[io.traffic.PREDICTION].to_numpy() if policy.task == "classification" else None
+def kpi(joined, policy, schema, truth):
+    scores = None
+    if policy.task == "classification":
+        scores = joined[io.traffic.PREDICTION].to_numpy()
+    elif policy.task == "multiclass":
+        scores = joined[[io.traffic.PROBABILITY + name for name in schema.classes]].to_numpy()
     value = core.monitoring.kpi_value(
         policy, truth, joined[io.traffic.PREDICTED].to_numpy(), scores
     )
     return core.monitoring.judge_kpi(value, len(truth), policy)
 
 
-def test_the_kpi_on_labelled_holdout_traffic_meets_its_target(joined, policy):
-    check = kpi(joined, policy, joined[io.traffic.TRUTH].to_numpy())
+def test_the_kpi_on_labelled_holdout_traffic_meets_its_target(joined, policy, schema):
+    check = kpi(joined, policy, schema, joined[io.traffic.TRUTH].to_numpy())
     assert check.verdict == core.monitoring.PASS, check.detail
     assert f"on {len(joined)} labelled predictions; target {policy.kpi_met}" in check.detail
 
 
-def test_degraded_labels_breach_the_kpi_with_the_figure(joined, policy):
+def test_degraded_labels_breach_the_kpi_with_the_figure(joined, policy, schema):
     truth = joined[io.traffic.TRUTH].to_numpy()
     if policy.task == "classification":
         degraded = 1 - truth  # every outcome the opposite of what was predicted from
+    elif policy.task == "multiclass":
+        degraded = (truth + 1) % len(schema.classes)  # every outcome another class
     else:
         degraded = np.random.default_rng(0).permutation(truth)  # outcomes of other people
-    check = kpi(joined, policy, degraded)
+    check = kpi(joined, policy, schema, degraded)
     assert check.verdict == core.monitoring.BREACH
     assert check.detail.startswith(f"{policy.kpi.name}: {policy.kpi.metric} ")
     result = core.monitoring.verdict([check], {})

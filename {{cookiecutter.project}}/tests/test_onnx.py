@@ -56,7 +56,7 @@ def test_the_gate_passes_on_the_export_and_fails_on_another_model(tracked, fitte
     jobs.export.export(tracked)  # leave the project as it was
 
 
-@pytest.mark.parametrize("task", ["classification", "regression"])
+@pytest.mark.parametrize("task", ["classification", "multiclass", "regression"])
 def test_agreement_reads_outputs_by_task(task):
     labels, scores = np.array([0, 1, 1]), np.array([0.2, 0.7, 0.5])
     if task == "classification":
@@ -65,6 +65,12 @@ def test_agreement_reads_outputs_by_task(task):
             (labels, scores), (np.array([0, 1, 0]), scores), 1e-5
         )
         assert same == (pytest.approx(1e-7), 0) and near_boundary[1] == 0
+        flipped = jobs.gates.onnx.agreement((labels, scores), (np.array([1, 1, 1]), scores), 1e-5)
+        assert flipped[1] == 1
+    elif task == "multiclass":
+        scores = np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.4, 0.4, 0.2]])
+        ties = jobs.gates.onnx.agreement((labels, scores), (np.array([0, 1, 0]), scores), 1e-5)
+        assert ties == (0.0, 0)  # the third row's two likeliest classes are level
         flipped = jobs.gates.onnx.agreement((labels, scores), (np.array([1, 1, 1]), scores), 1e-5)
         assert flipped[1] == 1
     else:

@@ -36,8 +36,12 @@ def rows(fitted):
     return fitted.parts.x_holdout.head(50).to_dict(orient="records")
 
 
-def outputs(body, task):
-    """Probabilities (classification) or values (regression) of a /predict answer."""
+def outputs(body, task, classes=()):
+    """Probabilities (one per class for multiclass) or values of a /predict answer."""
+    if task == "multiclass":
+        return np.array(
+            [[item["probabilities"][c] for c in classes] for item in body["predictions"]]
+        )
     key = "probability" if task == "classification" else "value"
     return np.array([item[key] for item in body["predictions"]])
 
@@ -56,15 +60,17 @@ def test_one_row_and_a_batch_get_the_pipeline_predictions(client, fitted, rows, 
     batch = client.post("/predict", json=rows)
     assert one.status_code == batch.status_code == 200
     assert len(one.json()["predictions"]) == 1 and len(batch.json()["predictions"]) == len(rows)
-    if policy.task == "classification":
-        expected = fitted.pipeline.predict_proba(x)[:, 1]
-        positive = np.array([i["label"] == schema.positive for i in batch.json()["predictions"]])
-        assert (positive == (fitted.pipeline.predict(x) == 1)).all()
-    else:
+    labels = [item["label"] for item in batch.json()["predictions"]]
+    if policy.task == "regression":
         expected = fitted.pipeline.predict(x)
+    else:
+        expected = core.metrics.outputs(fitted.pipeline, x, policy.task)[1]
+        assert labels == [schema.classes[index] for index in fitted.pipeline.predict(x)]
     tolerance = policy.gates.onnx.tolerance * np.maximum(1, np.abs(expected))
-    assert (np.abs(outputs(batch.json(), policy.task) - expected) <= tolerance).all()
-    assert outputs(one.json(), policy.task)[0] == pytest.approx(expected[0], abs=tolerance[0])
+    found = outputs(batch.json(), policy.task, schema.classes)
+    assert (np.abs(found - expected) <= tolerance).all()
+    first = outputs(one.json(), policy.task, schema.classes)[0]
+    assert first == pytest.approx(expected[0], abs=tolerance[0])
 
 
 def test_metadata_comes_from_the_record(client, served, policy):
@@ -272,7 +278,7 @@ def test_metrics_count_requests_by_endpoint_and_status_and_the_predictions(serve
     assert "service_requests_total{" + labels + ',status="200"} 3.0' in text
     assert "service_requests_total{" + labels + ',status="422"} 1.0' in text
     assert "service_request_seconds_count{" + labels + "} 4.0" in text
-    if policy.task == "classification":
+    if policy.task != "regression":
         counted = re.findall(
             r'^predictions_total\{label="[^"]+",model_version="\w+"\} (\S+)$', text, re.M
         )

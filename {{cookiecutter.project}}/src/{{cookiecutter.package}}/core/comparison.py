@@ -44,13 +44,14 @@ def paired_bootstrap(
 
     rng = np.random.default_rng(seed)
     every = np.arange(len(y))
+    classes = len(np.unique(y))
     draws = []
     # The inputs were checked once already; skipping scikit-learn's checks halves the time.
     with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
         for _ in range(samples):
             rows = rng.choice(every, size=len(every), replace=True)
-            if metric.uses_scores and len(np.unique(y[rows])) < 2:
-                continue  # a resample with one class has no ROC AUC
+            if metric.uses_scores and len(np.unique(y[rows])) < classes:
+                continue  # a resample that lacks a class has no ROC AUC
             draws.append(gap(rows))
     tail = (1 - confidence) / 2
     low, high = np.quantile(draws, [tail, 1 - tail])

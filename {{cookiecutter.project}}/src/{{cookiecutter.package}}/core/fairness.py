@@ -36,7 +36,7 @@ def measure(
         return float(equalized_odds_difference(y, predicted, sensitive_features=groups))
     metric = METRICS[name.removesuffix("_gap")]
     values = scores if metric.uses_scores else predicted
-    frame = MetricFrame(metrics=metric.score, y_true=y, y_pred=values, sensitive_features=groups)
+    frame = MetricFrame(metrics=_safe(metric), y_true=y, y_pred=values, sensitive_features=groups)
     return float(frame.difference())
 
 
@@ -51,9 +51,22 @@ def by_group(
         metric = METRICS[name]
         values = scores if metric.uses_scores else predicted
         frame = MetricFrame(
-            metrics=metric.score, y_true=y, y_pred=values, sensitive_features=groups
+            metrics=_safe(metric), y_true=y, y_pred=values, sensitive_features=groups
         )
         columns[name] = frame.by_group
     table = pd.DataFrame(columns)
     table.insert(0, "rows", groups.value_counts().reindex(table.index))
     return table
+
+
+def _safe(metric):
+    """The metric's score, or NaN in a group where it is undefined (one class only, say)."""
+
+    def score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        try:
+            return metric.score(y_true, y_pred)
+        except ValueError:
+            return float("nan")
+
+    score.__name__ = "score"
+    return score

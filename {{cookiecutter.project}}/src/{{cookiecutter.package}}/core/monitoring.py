@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .gates import GateResult, Table
-from .metrics import METRICS
+from .metrics import METRICS, defined
 from .policy import Policy
 
 PASS, BREACH, NOT_JUDGED = "pass", "BREACH", "not judged"
@@ -39,7 +39,8 @@ def kpi_value(
 ) -> float | None:
     """The KPI's metric on labelled rows; None when it is undefined there (one class only)."""
     metric = METRICS[rules.kpi.metric]
-    if rules.task == "classification" and len(np.unique(y_true)) < 2 and metric.uses_scores:
+    classes = np.shape(scores)[1] if np.ndim(scores) == 2 else 2
+    if metric.uses_scores and not defined(rules.task, y_true, classes):
         return None
     return float(metric.score(y_true, scores if metric.uses_scores else predicted))
 

@@ -158,7 +158,7 @@ class Policy(Strict):
     """The whole policy file."""
 
     goal: str = Field(min_length=1)
-    task: Literal["classification", "regression"]
+    task: Literal["classification", "multiclass", "regression"]  # classification: binary
     kpi: Kpi
     data: DataPolicy
     thresholds: dict[str, Threshold]
@@ -168,8 +168,8 @@ class Policy(Strict):
 
     @model_validator(mode="after")
     def _metrics_fit_task(self) -> "Policy":
-        if self.task == "regression" and self.data.positive is not None:
-            raise ValueError("data.positive: a regression target has no positive class")
+        if self.task != "classification" and self.data.positive is not None:
+            raise ValueError(f"data.positive: a {self.task} target has no positive class")
         allowed = metrics_for(self.task)
         for name in [self.kpi.metric, *self.thresholds]:
             if name not in allowed:

@@ -53,6 +53,30 @@ class DatasetSchema(BaseModel):
         return self
 
     @property
+    def task(self) -> str:
+        """The task the target makes: regression, classification (binary) or multiclass.
+
+        A number is regression; a category with a positive class is binary, without one
+        multiclass.
+        """
+        if self.column(self.target).kind != "category":
+            return "regression"
+        return "classification" if self.positive is not None else "multiclass"
+
+    @property
+    def classes(self) -> list[str]:
+        """A classifier's class names, in the model's order (none for regression).
+
+        Binary: the other class, then the positive one (0 and 1); multiclass: the target's
+        values.
+        """
+        values = self.column(self.target).values or []
+        if self.task == "classification":
+            others = [value for value in values if value != self.positive]
+            return [others[0] if len(others) == 1 else f"not {self.positive}", self.positive]
+        return list(values)
+
+    @property
     def names(self) -> list[str]:
         """Column names, in declared order."""
         return [column.name for column in self.columns]

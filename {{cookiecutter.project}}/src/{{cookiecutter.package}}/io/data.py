@@ -121,17 +121,29 @@ def split(frame: pd.DataFrame, schema: DatasetSchema, policy: Policy) -> Split:
     from sklearn.model_selection import train_test_split  # imported here: the service needs none
 
     features = [c.name for c in schema.features(exclude=policy.data.excluded_features)]
-    target = frame[schema.target]
-    if policy.task == "classification":
-        target = (target == schema.positive).astype(int)
+    target = encode_target(frame[schema.target], schema, policy.task)
     x_train, x_holdout, y_train, y_holdout = train_test_split(
         frame[features],
         target,
         test_size=policy.data.holdout,
         random_state=policy.data.seed,
-        stratify=target if policy.task == "classification" else None,
+        stratify=target if policy.task != "regression" else None,
     )
     return Split(x_train, y_train, x_holdout, y_holdout)
+
+
+def encode_target(target: pd.Series, schema: DatasetSchema, task: str) -> pd.Series:
+    """The target as the model learns it.
+
+    1 for the positive class (binary), the class's place in the schema's values (multiclass),
+    or the numbers themselves (regression).
+    """
+    if task == "classification":
+        return (target.astype(str) == schema.positive).astype(int)
+    if task == "multiclass":
+        classes = schema.column(schema.target).values
+        return target.astype(str).map({name: index for index, name in enumerate(classes)})
+    return pd.to_numeric(target).astype(float)
 
 
 def holdout_rows(root: Path, policy: Policy) -> list[dict]:

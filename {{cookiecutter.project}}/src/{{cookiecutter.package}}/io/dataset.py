@@ -1,9 +1,10 @@
 """Where the data comes from, and what it must look like: ``policy.yaml`` and ``schema.yaml``.
 
 ``data.source`` in the policy names the table: ``demo:arrests`` (scikit-lego's arrests data),
-``demo:diabetes`` (scikit-learn's diabetes data, unscaled), or the path (relative to the project)
-or URL of a CSV or Parquet file. ``schema.yaml`` declares its columns: ``make schema`` proposes
-it from the data, people review and commit it, and every task checks the data against it.
+``demo:diabetes`` (scikit-learn's diabetes data, unscaled), ``demo:wine`` (scikit-learn's wine
+data), or the path (relative to the project) or URL of a CSV or Parquet file. ``schema.yaml``
+declares its columns: ``make schema`` proposes it from the data, people review and commit it,
+and every task checks the data against it.
 """
 
 from pathlib import Path
@@ -107,6 +108,15 @@ def policy_problems(schema: DatasetSchema, rules: Policy) -> list[str]:
                 f"data.target {data.target!r} has {len(values)} classes {values}: binary "
                 "classification needs exactly 2"
             )
+    elif rules.task == "multiclass":
+        values = target.values or []
+        if target.kind != "category":
+            found.append(f"data.target {data.target!r} must be a category to classify")
+        elif len(values) < 3:
+            found.append(
+                f"data.target {data.target!r} has {len(values)} classes {values}: make the "
+                "task classification (binary), or give it 3 or more"
+            )
     elif target.kind not in ("number", "integer"):
         found.append(f"data.target {data.target!r} must be a number for regression")
     for key in ("id", "time"):
@@ -162,4 +172,13 @@ def _diabetes() -> pd.DataFrame:
     return frame
 
 
-DEMOS = {"arrests": _arrests, "diabetes": _diabetes}
+def _wine() -> pd.DataFrame:
+    """scikit-learn's wine data: 178 wines of three cultivars grown in one region of Italy."""
+    from sklearn.datasets import load_wine
+
+    frame = load_wine(as_frame=True).frame
+    cultivars = {0: "Barolo", 1: "Grignolino", 2: "Barbera"}
+    return frame.assign(cultivar=frame.pop("target").map(cultivars))
+
+
+DEMOS = {"arrests": _arrests, "diabetes": _diabetes, "wine": _wine}

@@ -68,13 +68,15 @@ class OnnxModel:
         self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
 
     def predict(self, columns: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Predictions, and positive-class probabilities for classification (else None).
+        """Predictions, and probabilities for a classifier as ``core.metrics.outputs`` gives them.
 
         ``columns`` are the model's inputs in its features' order (``core/inputs.py``).
         """
         outputs = self.session.run(None, dict(zip(self.inputs, columns.values())))
         if self.task == "classification":
             return outputs[0], outputs[1][:, 1]
+        if self.task == "multiclass":
+            return outputs[0], outputs[1]
         return outputs[0].ravel(), None
 
 

@@ -101,7 +101,7 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
     features = schema.features(exclude=rules.data.excluded_features)
     row = inputs.row_model(features)
     body_type = inputs.body_type(row, rules.service.max_batch)
-    labels = _labels(schema)
+    labels = schema.classes
     version = record["model"]["version"]
     metadata = _metadata(record, rules)
     telemetry = Telemetry(rules.task, version, _value_buckets(schema))
@@ -147,11 +147,7 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
         predicted, scores = await model.predict(rows)
         if not np.isfinite(predicted if scores is None else scores).all():
             return JSONResponse({"detail": "the model gave no finite output"}, status_code=422)
-        if scores is None:
-            items = [{"value": value} for value in predicted.tolist()]
-        else:
-            pairs = zip(predicted.tolist(), scores.tolist())
-            items = [{"label": labels[label], "probability": score} for label, score in pairs]
+        items = _answers(predicted, scores, labels)
         request_id = uuid.uuid4().hex  # row i's prediction id: <request_id>-<i>
         telemetry.predicted(items)
         if app.state.log is not None:
@@ -196,18 +192,32 @@ def _metadata(record: dict, rules: Policy) -> Metadata:
     )
 
 
-def _labels(schema: DatasetSchema) -> list[str]:
-    """Names of the model's classes 0 and 1: the target's other value, and its positive one."""
-    target = schema.column(schema.target)
-    others = [value for value in target.values or [] if value != schema.positive]
-    negative = others[0] if len(others) == 1 else f"not {schema.positive}"
-    return [negative, str(schema.positive)]
+def _answers(predicted: np.ndarray, scores: np.ndarray | None, labels: list[str]) -> list[dict]:
+    """Each row's answer, as the service returns it.
+
+    Its value (regression); or its class with the positive class's probability (binary), or
+    with every class's probability (multiclass).
+    """
+    if scores is None:
+        return [{"value": value} for value in predicted.tolist()]
+    pairs = zip(predicted.tolist(), scores.tolist())
+    if scores.ndim == 1:
+        return [{"label": labels[label], "probability": score} for label, score in pairs]
+    return [
+        {"label": labels[label], "probabilities": dict(zip(labels, row))} for label, row in pairs
+    ]
 
 
 def _predictions_model(task: str, labels: list[str]) -> type[BaseModel]:
     if task == "classification":
         item = create_model(
             "Prediction", label=(Literal[tuple(labels)], ...), probability=(float, ...)
+        )
+    elif task == "multiclass":
+        item = create_model(
+            "Prediction",
+            label=(Literal[tuple(labels)], ...),
+            probabilities=(dict[Literal[tuple(labels)], float], ...),
         )
     else:
         item = create_model("Prediction", value=(float, ...))

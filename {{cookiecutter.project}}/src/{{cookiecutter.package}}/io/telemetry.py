@@ -39,7 +39,7 @@ class Telemetry:
             ["model_version"],
             registry=self.registry,
         ).labels(version)
-        if task == "classification":
+        if task != "regression":
             self._labels = Counter(
                 "predictions",
                 "Predicted rows, by predicted label.",

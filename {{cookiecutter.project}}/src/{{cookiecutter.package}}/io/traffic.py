@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..core import ProjectError
 from ..core.schema import DatasetSchema
-from .data import check
+from .data import check, encode_target
 from .files import shown, without_credentials
 from .prediction_log import DEFAULT as DEFAULT_INPUTS
 
@@ -31,8 +31,11 @@ ROTATED = re.compile(r"\.(\d+)")  # predictions.jsonl.1, .2, ... as the service 
 ID = "id"
 TIME = "time"
 VERSION = "model_version"
-PREDICTED = "predicted"  # served class (0/1) or value
-PREDICTION = "prediction"  # served positive-class probability, or value: what drift compares
+PREDICTED = "predicted"  # served class (its index) or value
+# What drift compares: the positive class's probability (binary), the class (multiclass), or
+# the value (regression).
+PREDICTION = "prediction"
+PROBABILITY = "probability: "  # multiclass: one column per class, "probability: <class>"
 TRUTH = "truth"  # the label, encoded as the model's target; missing until known
 
 
@@ -54,9 +57,11 @@ def read_traffic(source: str, schema: DatasetSchema) -> pd.DataFrame:
     if LOG_NAME.search(Path(urlsplit(source).path).name):
         frame = _read_log(source, schema)
     else:
-        frame = _read_csv(source, schema).drop(
-            columns=[PREDICTED, PREDICTION, TRUTH], errors="ignore"
-        )
+        frame = _read_csv(source, schema)
+        served = [
+            c for c in frame if c in (PREDICTED, PREDICTION, TRUTH) or c.startswith(PROBABILITY)
+        ]
+        frame = frame.drop(columns=served)
     if frame.empty:
         raise ProjectError(f"{shown(source)}: holds no predictions")
     if TIME in frame:
@@ -94,10 +99,8 @@ def read_labels(source: str, schema: DatasetSchema) -> pd.Series:
 
 
 def encode(target: pd.Series, schema: DatasetSchema) -> pd.Series:
-    """The target as the model learns it: 1 for the positive class (classification), or values."""
-    if schema.positive is None:
-        return pd.to_numeric(target).astype(float)
-    return (target.astype(str) == schema.positive).astype(int)
+    """The target as the model learns it (see ``io/data.py::encode_target``)."""
+    return encode_target(target, schema, schema.task)
 
 
 def _read_log(source: str, schema: DatasetSchema) -> pd.DataFrame:
@@ -120,7 +123,18 @@ def _read_log(source: str, schema: DatasetSchema) -> pd.DataFrame:
     frame = features.assign(
         **{ID: entries[ID].astype(str), TIME: entries[TIME], VERSION: entries[VERSION]}
     )
-    if schema.positive is None:
+    if schema.task == "multiclass":
+        if not {"label", "probabilities"} <= set(outputs.columns):
+            raise ProjectError(f"{shown(source)}: outputs have no 'label' and 'probabilities'")
+        probabilities = pd.DataFrame(outputs["probabilities"].tolist())
+        missing = [name for name in schema.classes if name not in probabilities.columns]
+        if missing:
+            raise ProjectError(f"{shown(source)}: outputs lack the probabilities of {missing}")
+        frame = frame.assign(
+            **{PREDICTED: encode(outputs["label"], schema), PREDICTION: outputs["label"]}
+        )
+        return frame.assign(**{PROBABILITY + c: probabilities[c] for c in schema.classes})
+    if schema.task == "regression":
         if "value" not in outputs.columns:
             raise ProjectError(f"{shown(source)}: outputs have no 'value': not this model's log")
         return frame.assign(**{PREDICTED: outputs["value"], PREDICTION: outputs["value"]})

@@ -32,6 +32,7 @@ from ..io.traffic import (
     ID,
     PREDICTED,
     PREDICTION,
+    PROBABILITY,
     TIME,
     TRUTH,
     VERSION,
@@ -70,17 +71,22 @@ def monitor(root: Path) -> GateResult:
         path = registry.training_data(champion["run_id"], Path(scratch))
         reference = pd.read_csv(path, dtype=schema.read_dtypes())
     if PREDICTION not in frame:  # a table: what the champion predicts for it
-        frame[PREDICTED], frame[PREDICTION] = _served(model, frame[features], rules)
-    reference[PREDICTED], reference[PREDICTION] = _served(model, reference[features], rules)
+        frame = frame.assign(**_served(model, frame[features], schema))
+    reference = reference.assign(**_served(model, reference[features], schema))
 
     columns = [name for name in features if name in reference.columns] + [PREDICTION]
     categorical = [c.name for c in schema.columns if c.kind == "category"]
+    categorical += [PREDICTION] if rules.task == "multiclass" else []
     drift = drift_report(root / REPORTS, frame[columns], reference[columns], categorical)
     drifted = [name for name, found in drift.items() if found["drifted"]]
     labelled = frame.dropna(subset=[TRUTH]) if TRUTH in frame else frame.iloc[:0]
     kpi = None
     if len(labelled):
-        scores = labelled[PREDICTION].to_numpy() if rules.task == "classification" else None
+        scores = None
+        if rules.task == "classification":
+            scores = labelled[PREDICTION].to_numpy()
+        elif rules.task == "multiclass":
+            scores = labelled[[PROBABILITY + name for name in schema.classes]].to_numpy()
         kpi = kpi_value(rules, labelled[TRUTH].to_numpy(), labelled[PREDICTED].to_numpy(), scores)
     checks = [
         judge_drift(drifted, columns, len(frame), rules),
@@ -136,10 +142,16 @@ def recent(frame: pd.DataFrame, rules: Policy, champion: dict) -> tuple[pd.DataF
     return frame[keep].reset_index(drop=True), int((~keep).sum())
 
 
-def _served(model, x: pd.DataFrame, rules: Policy) -> tuple:
-    """What the service answers for ``x``: the class or value, and the probability or value."""
-    predicted, scores = outputs(model, x, rules.task)
-    return predicted, predicted if scores is None else scores
+def _served(model, x: pd.DataFrame, schema) -> dict:
+    """What the service answers for ``x``, as traffic columns (see ``io/traffic.py``)."""
+    predicted, scores = outputs(model, x, schema.task)
+    if schema.task == "regression":
+        return {PREDICTED: predicted, PREDICTION: predicted}
+    if schema.task == "classification":
+        return {PREDICTED: predicted, PREDICTION: scores}
+    names = [schema.classes[index] for index in predicted]
+    columns = {PROBABILITY + name: scores[:, i] for i, name in enumerate(schema.classes)}
+    return {PREDICTED: predicted, PREDICTION: names, **columns}
 
 
 def _write(root: Path, result: GateResult, rules: Policy) -> None:
