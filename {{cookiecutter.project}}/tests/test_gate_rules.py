@@ -72,7 +72,9 @@ def test_a_bound_below_the_datas_own_outcome_gap_cannot_be_met():
     floor = core.fairness.floor("demographic_parity_difference", y, groups)
     assert floor == pytest.approx(0.3)
     assert core.fairness.floor("equalized_odds_difference", y, groups) == 0
-    measured = [core.fairness.Measured("colour", "demographic_parity_difference", 0.02, floor, 0.05)]
+    measured = [
+        core.fairness.Measured("colour", "demographic_parity_difference", 0.02, floor, 0.05)
+    ]
     problems, _ = core.fairness.judge(measured, ["colour"])
     assert problems == [
         "demographic_parity_difference by colour: the data's own outcomes differ by 0.3 between "
