@@ -41,7 +41,7 @@ src/{p}/jobs/__init__.py src/{p}/jobs/eda.py src/{p}/jobs/evaluate.py src/{p}/jo
 src/{p}/jobs/promote.py src/{p}/jobs/gates/__init__.py src/{p}/jobs/gates/accuracy.py
 src/{p}/jobs/gates/reproduce.py src/{p}/jobs/gates/standards.py
 tests/conftest.py tests/test_data.py tests/test_metrics.py tests/test_model.py
-tests/test_policy.py tests/test_schema.py tests/test_registry.py
+tests/test_policy.py tests/test_schema.py tests/test_registry.py tests/test_gate_rules.py
 """
 
 # Jinja left behind; a GitHub expression, ``${{ }}``, is meant to be there.

@@ -58,3 +58,45 @@ def test_a_missing_or_broken_file_is_one_error(tmp_path):
     broken.write_text("goal: [unclosed\n")
     with pytest.raises(core.ProjectError, match="not valid YAML"):
         core.policy.load_policy(broken)
+
+
+def schema(*names: str) -> core.schema.DatasetSchema:
+    """A schema of integer columns, the first one the target."""
+    columns = [core.schema.Column(name=name, kind="integer") for name in names]
+    return core.schema.DatasetSchema(target=names[0], columns=columns)
+
+
+def test_columns_the_policy_names_are_in_the_data(tmp_path):
+    def name(raw):
+        raw["data"].update(sensitive=["colour", "sex"], sensitive_as_features=["sex"])
+        raw["gates"]["explain"]["forbidden_drivers"] = ["colour"]
+
+    policy = core.policy.load_policy(write(tmp_path, name))
+    assert core.policy.schema_problems(policy, schema("y", "colour", "sex", "age")) == []
+
+
+def test_a_column_the_data_lacks_or_the_target_is_named_by_key(tmp_path):
+    def name(raw):
+        raw["data"].update(sensitive=["colour", "y"], sensitive_as_features=[])
+        raw["gates"]["explain"]["forbidden_drivers"] = ["zip"]
+
+    policy = core.policy.load_policy(write(tmp_path, name))
+    assert core.policy.schema_problems(policy, schema("y", "sex", "age")) == [
+        "data.sensitive names 'colour', which the data does not have (columns: y, sex, age)",
+        "data.sensitive names 'y', which is the target",
+        "gates.explain.forbidden_drivers names 'zip', which the data does not have "
+        "(columns: y, sex, age)",
+    ]
+
+
+def test_no_sensitive_column_is_allowed(tmp_path):
+    policy = core.policy.load_policy(
+        write(tmp_path, lambda raw: raw["data"].update(sensitive=[], sensitive_as_features=[]))
+    )
+    assert policy.data.sensitive == [] and policy.forbidden_drivers == []
+
+
+def test_keeping_more_drivers_than_the_top_is_rejected(tmp_path):
+    path = write(tmp_path, lambda raw: raw["gates"]["explain"].update(top_k=3, min_kept=4))
+    with pytest.raises(core.ProjectError, match="min_kept 4 is more than top_k 3"):
+        core.policy.load_policy(path)

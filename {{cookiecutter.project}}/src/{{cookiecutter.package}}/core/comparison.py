@@ -56,3 +56,21 @@ def paired_bootstrap(
     tail = (1 - confidence) / 2
     low, high = np.quantile(draws, [tail, 1 - tail])
     return Difference(delta=gap(every), low=float(low), high=float(high))
+
+
+def schema_change(version: str, before: list[str], after: list[str], what: str) -> str | None:
+    """Why candidate and champion cannot be compared like for like, or None if they can.
+
+    ``before`` are the champion's columns (``what``: "inputs" or "data columns"), ``after``
+    the candidate's.
+    """
+    added = [name for name in after if name not in before]
+    removed = [name for name in before if name not in after]
+    if not added and not removed:
+        return None
+    changes = [f"{verb} {names}" for verb, names in [("add", added), ("remove", removed)] if names]
+    return (
+        f"the champion (version {version}) was trained on {what} {before}; the candidate's {what} "
+        f"{' and '.join(changes)}: the comparison cannot run like for like; promote a model of "
+        "the new schema deliberately with `make promote` after review"
+    )

@@ -4,6 +4,8 @@ fairlearn is imported by the functions that measure: the policy, which the predi
 reads, only needs the names of the measures.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -12,6 +14,17 @@ from .metrics import METRICS, metrics_for
 # Between-group measures a policy may bound; "<metric>_gap" (largest minus smallest group
 # value of any metric of the task) is accepted too.
 CLASSIFICATION_MEASURES = ("demographic_parity_difference", "equalized_odds_difference")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One bounded measure over one sensitive attribute, for the model and for the truth."""
+
+    column: str
+    name: str
+    value: float  # the model's
+    floor: float  # a model predicting the truth exactly: what the data's own outcomes give
+    bound: float
 
 
 def known_measures(task: str) -> list[str]:
@@ -70,3 +83,39 @@ def _safe(metric):
 
     score.__name__ = "score"
     return score
+
+
+def floor(name: str, y: np.ndarray, groups: pd.Series) -> float:
+    """The measure for a model that predicts the truth exactly: no bound below it can be met."""
+    truth = np.asarray(y)
+    return measure(name, truth, truth, truth.astype(float), groups)
+
+
+def judge(measured: list[Measured], sensitive: list[str]) -> tuple[list[str], str]:
+    """Problems (a bound exceeded, or one no accurate model could meet) and a one-line detail."""
+    if not sensitive:
+        return [], "no sensitive attribute is declared (data.sensitive is empty): none measured"
+    if not measured:
+        return [], "no measure is bounded in gates.governance.fairness: not measured"
+    problems = []
+    for item in measured:
+        where = f"{item.name} by {item.column}"
+        if item.value > item.bound:
+            problems.append(f"{where} is {item.value:.3g} (at most {item.bound:g})")
+        if item.floor > item.bound:
+            problems.append(f"{where}: {_floor_reason(item)}")
+    found = "; ".join(f"{item.name} by {item.column} {item.value:.3g}" for item in measured)
+    return problems, f"{found} (all within bounds, each reachable by an exact model)"
+
+
+def _floor_reason(item: Measured) -> str:
+    if item.name == "demographic_parity_difference":
+        return (
+            f"the data's own outcomes differ by {item.floor:.3g} between groups, so no accurate "
+            f"model can meet the bound {item.bound:g}; bound equalized_odds_difference instead, "
+            "or raise the bound"
+        )
+    return (
+        f"a model predicting the truth exactly gives {item.floor:.3g}, so no accurate model "
+        f"can meet the bound {item.bound:g}; raise the bound"
+    )

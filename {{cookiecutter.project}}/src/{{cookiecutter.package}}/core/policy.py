@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from . import ProjectError
 from .fairness import known_measures
 from .metrics import METRICS, metrics_for
+from .schema import DatasetSchema
 
 
 class Strict(BaseModel):
@@ -94,9 +95,15 @@ class ExplainGate(Strict):
     """What the model may lean on, by permutation importance on the holdout."""
 
     top_k: int = Field(ge=1)
-    max_share: float = Field(gt=0, le=1)
+    leakage_score: float = Field(gt=0, le=1)  # one input alone scoring this is a leakage alarm
     forbidden_drivers: list[str] | None = None  # default: the sensitive attributes
-    min_overlap: float = Field(ge=0, le=1)
+    min_kept: int = Field(ge=0)  # of the champion's top_k drivers, among the candidate's
+
+    @model_validator(mode="after")
+    def _kept_within_top(self) -> "ExplainGate":
+        if self.min_kept > self.top_k:
+            raise ValueError(f"min_kept {self.min_kept} is more than top_k {self.top_k}")
+        return self
 
 
 class GovernanceGate(Strict):
@@ -203,6 +210,26 @@ class Policy(Strict):
         """How the KPI target reads, e.g. ``roc_auc >= 0.68``."""
         sign = ">=" if METRICS[self.kpi.metric].higher_is_better else "<="
         return f"{self.kpi.metric} {sign} {self.kpi.target:g}"
+
+
+def schema_problems(policy: Policy, schema: DatasetSchema) -> list[str]:
+    """Every column the policy names that the data does not have, or that is the target."""
+    keys = {
+        "data.sensitive": policy.data.sensitive,
+        "data.sensitive_as_features": policy.data.sensitive_as_features,
+        "gates.explain.forbidden_drivers": policy.gates.explain.forbidden_drivers or [],
+    }
+    found = []
+    for key, names in keys.items():
+        for name in names:
+            if name == schema.target:
+                found.append(f"{key} names {name!r}, which is the target")
+            elif name not in schema.names:
+                found.append(
+                    f"{key} names {name!r}, which the data does not have "
+                    f"(columns: {', '.join(schema.names)})"
+                )
+    return found
 
 
 def load_policy(path: Path) -> Policy:

@@ -6,14 +6,21 @@ from pathlib import Path
 import pandas as pd
 
 from .. import _submodule
-from ..core.policy import Policy, load_policy
+from ..core import ProjectError
+from ..core.policy import Policy, load_policy, schema_problems
 
 POLICY = Path("policy.yaml")
 
 
 def policy(root: Path) -> Policy:
-    """The project's validated policy."""
-    return load_policy(root / POLICY)
+    """The project's validated policy, checked against the dataset's schema."""
+    from ..io.dataset import SCHEMA
+
+    rules = load_policy(root / POLICY)
+    problems = schema_problems(rules, SCHEMA)
+    if problems:
+        raise ProjectError("; ".join(f"{POLICY}: {problem}" for problem in problems))
+    return rules
 
 
 @dataclass

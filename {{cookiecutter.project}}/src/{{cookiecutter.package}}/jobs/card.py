@@ -89,6 +89,12 @@ def write_card(root: Path) -> Path:
         f"**KPI.** {rules.kpi.name}: {rules.kpi_met}.",
         "",
     ]
+    if not rules.data.sensitive:
+        text += [
+            "**Fairness.** No sensitive attribute is declared (`data.sensitive` in policy.yaml "
+            "is empty), so fairness across groups was not measured.",
+            "",
+        ]
     for key, title in PARTS.items():
         text += [f"## {title}", "", str(parts.get(key, "")).strip(), ""]
     text += [
@@ -104,7 +110,7 @@ def write_card(root: Path) -> Path:
         _metrics(record, rules).markdown(),
         "",
     ]
-    text += _groups(data, model)
+    text += _fairness(data, model) + _groups(data, model)
     text += [
         "## What the model leans on",
         "",
@@ -134,6 +140,26 @@ def _metrics(record: dict, rules) -> Table:
             )
         rows.append([name, value, bound])
     return Table(["metric", "value", "threshold"], rows)
+
+
+def _fairness(data: Holdout, model) -> list[str]:
+    """The fairness figures the governance gate judges, with their bounds."""
+    from .gates.governance import fairness_figures
+
+    figures = fairness_figures(data, model)
+    if not figures:
+        return []
+    rows = [[m.column, m.name, m.value, f"<= {m.bound:g}", m.floor] for m in figures]
+    columns = ["attribute", "measure", "value", "bound", "exact model"]
+    return [
+        "## Fairness on the holdout",
+        "",
+        "Judged by the governance gate. An exact model (predictions equal to the truth) scores "
+        "the last column: a bound below it could not be met by any accurate model.",
+        "",
+        Table(columns, rows).markdown(),
+        "",
+    ]
 
 
 def _groups(data: Holdout, model) -> list[str]:

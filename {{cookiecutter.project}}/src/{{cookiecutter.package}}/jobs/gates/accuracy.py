@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ...core.comparison import paired_bootstrap
+from ...core.comparison import paired_bootstrap, schema_change
 from ...core.gates import GateResult, Table, listing
 from ...core.metrics import (
     METRICS,
@@ -12,7 +12,7 @@ from ...core.metrics import (
 )
 from ...core.policy import Policy
 from ...io import registry
-from .. import holdout
+from .. import Holdout, holdout
 
 # "gain" is candidate minus champion, signed so that positive means better for every metric.
 COLUMNS = ["metric", "threshold", "candidate", "champion", "gain", "gain interval", "verdict"]
@@ -24,14 +24,14 @@ def check(root: Path) -> GateResult:
     rules, y = data.rules, data.y.to_numpy()
     candidate = outputs(data.candidate(), data.x, rules.task)
     scores = score_all(rules.task, y, *candidate)
-    champion = registry.champion()
-    rival = None
-    if champion is not None:
-        rival = outputs(registry.load_model(champion["uri"]), data.x, rules.task)
+    champion, model, changed = rival(data)
+    rival_outputs = None if model is None else outputs(model, data.x, rules.task)
 
     failures, rows = [], []
     for name, threshold in rules.thresholds.items():
-        row, problems = _judge(name, threshold.bound, scores[name], y, candidate, rival, rules)
+        row, problems = _judge(
+            name, threshold.bound, scores[name], y, candidate, rival_outputs, rules
+        )
         rows.append(row)
         failures += problems
     figures = {
@@ -40,6 +40,8 @@ def check(root: Path) -> GateResult:
         "holdout_rows": len(y),
     }
     table = Table(COLUMNS, rows)
+    if changed is not None:
+        failures.append(changed)
     if failures:
         reason = f"candidate rejected: {listing(failures)}"
         return GateResult("accuracy", False, reason, figures, table)
@@ -51,6 +53,22 @@ def check(root: Path) -> GateResult:
             f"{champion['version']} beyond its tolerance on {len(y)} holdout rows."
         )
     return GateResult("accuracy", True, reason, figures, table)
+
+
+def rival(data: Holdout) -> tuple[dict | None, object, str | None]:
+    """The champion, its model if it takes the candidate's inputs, and why not if it does not.
+
+    A champion trained on other inputs cannot be scored on today's holdout: its model is then
+    None and the reason names the columns added and removed.
+    """
+    champion = registry.champion()
+    if champion is None:
+        return None, None, None
+    model = registry.load_model(champion["uri"])
+    names = getattr(model, "feature_names_in_", None)
+    before = list(data.x.columns) if names is None else [str(name) for name in names]
+    changed = schema_change(champion["version"], before, list(data.x.columns), "inputs")
+    return champion, (model if changed is None else None), changed
 
 
 def _judge(name, bound, value, y, candidate, rival, rules: Policy) -> tuple[list, list[str]]:

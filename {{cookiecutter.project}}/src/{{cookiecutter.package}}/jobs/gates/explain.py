@@ -1,6 +1,6 @@
 """Gate ``explain``: what the candidate leans on, by permutation importance on the holdout.
 
-Fails when one input carries too much of the importance (a target-leakage alarm), when a
+Fails when one input alone predicts the target almost perfectly (a leakage alarm), when a
 forbidden driver (by default a sensitive attribute) is among the top drivers, or when the top
 drivers moved away from the champion's.
 """
@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...core.explain import importance, shares, top
+from ...core.explain import ALONE_METRIC, alone, importance, leaks, shares, top, unstable
 from ...core.gates import GateResult, Table, listing
 from ...core.metrics import METRICS
-from ...io import registry
+from ...io import dataset
+from ...io.data import split
 from ...io.files import write_atomic
 from .. import Holdout, holdout
+from .accuracy import rival
 
 REPORTS = Path("reports/explain")
 
@@ -25,6 +27,13 @@ def drivers(data: Holdout, model) -> pd.Series:
     return importance(model, data.x, data.y, scorer, data.rules.data.seed)
 
 
+def single_inputs(data: Holdout) -> pd.Series:
+    """How well each input alone predicts the target on the holdout (``core.explain.alone``)."""
+    rules = data.rules
+    parts = split(data.frame, dataset.SCHEMA, rules)
+    return alone(parts.x_train, parts.y_train, data.x, data.y, rules.task, rules.data.seed)
+
+
 def check(root: Path) -> GateResult:
     """Compute, plot and judge the candidate's drivers."""
     data = holdout(root)
@@ -32,56 +41,64 @@ def check(root: Path) -> GateResult:
     values = drivers(data, data.candidate())
     share = shares(values)
     leaders = top(values, settings.top_k)
-    _write(root, values, share)
+    single = single_inputs(data)
+    metric = ALONE_METRIC[data.rules.task]
+    _write(root, values, share, single)
 
-    problems = []
-    first = share.idxmax()
-    if share[first] > settings.max_share:
-        problems.append(
-            f"'{first}' carries {share[first]:.0%} of the importance (at most "
-            f"{settings.max_share:.0%}): a target-leakage alarm"
-        )
+    problems = leaks(single, share, metric, settings.leakage_score)
     forbidden = [name for name in leaders if name in data.rules.forbidden_drivers]
     problems += [
         f"forbidden driver '{name}' is among the top {settings.top_k}" for name in forbidden
     ]
 
-    champion = registry.champion()
-    overlap = None
+    champion, model, changed = rival(data)
+    before = None
     if champion is None:
         stability = "no champion yet, so stability was not judged"
+    elif changed is not None:
+        stability = "the champion has other inputs"
+        problems.append(changed)
     else:
-        before = top(drivers(data, registry.load_model(champion["uri"])), settings.top_k)
-        overlap = len(set(leaders) & set(before)) / settings.top_k
-        stability = f"top drivers overlap the champion's by {overlap:.0%}"
-        if overlap < settings.min_overlap:
-            problems.append(
-                f"top {settings.top_k} drivers {leaders} keep only {overlap:.0%} of the "
-                f"champion's {before} (at least {settings.min_overlap:.0%})"
-            )
-    figures = {"top": leaders, "shares": share.round(4).to_dict(), "overlap": overlap}
+        before = top(drivers(data, model), settings.top_k)
+        kept = len(set(leaders) & set(before))
+        stability = f"{kept} of the champion's top {len(before)} drivers kept"
+        moved = unstable(leaders, before, settings.min_kept)
+        if moved:
+            problems.append(moved)
+    figures = {
+        "top": leaders,
+        "shares": share.round(4).to_dict(),
+        "alone": {"metric": metric, "scores": single.round(4).to_dict()},
+        "champion_top": before,
+    }
     table = Table(
-        ["input", "importance", "share"],
-        [[name, float(values[name]), f"{share[name]:.1%}"] for name in values.index],
+        ["input", "importance", "share", f"{metric} alone"],
+        [
+            [name, float(values[name]), f"{share[name]:.1%}", float(single[name])]
+            for name in values.index
+        ],
     )
     if problems:
         return GateResult("explain", False, f"{listing(problems)}.", figures, table)
+    best = single.index[0]
     reason = (
-        f"top drivers {', '.join(leaders)}; the largest share is {share[first]:.0%} "
-        f"(at most {settings.max_share:.0%}); no forbidden driver on top; {stability}."
+        f"top drivers {', '.join(leaders)} ({', '.join(f'{share[n]:.0%}' for n in leaders)} of "
+        f"the importance); the best single input, '{best}', predicts the target with {metric} "
+        f"{single[best]:.3f} alone (a leakage alarm at {settings.leakage_score:g}); "
+        f"no forbidden driver on top; {stability}."
     )
     return GateResult("explain", True, reason, figures, table)
 
 
-def _write(root: Path, values: pd.Series, share: pd.Series) -> None:
-    """The importance table as CSV and a bar chart as PNG, under ``reports/explain``."""
+def _write(root: Path, values: pd.Series, share: pd.Series, single: pd.Series) -> None:
+    """The importance table (with each input's score alone) as CSV, and a bar chart as PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     folder = root / REPORTS
-    table = pd.DataFrame({"importance": values, "share": share})
+    table = pd.DataFrame({"importance": values, "share": share, "alone": single[values.index]})
     write_atomic(folder / "importance.csv", table.to_csv(index_label="input"))
     figure, axes = plt.subplots(figsize=(6, 0.4 * len(values) + 1))
     values.sort_values().plot.barh(ax=axes, color="#4c72b0")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...core.fairness import measure
+from ...core.comparison import schema_change
+from ...core.fairness import Measured, floor, judge, measure
 from ...core.gates import GateResult, Table, listing
 from ...core.metrics import outputs
 from ...core.privacy import forbidden_features, pii_values
@@ -50,37 +51,46 @@ def model_card(root: Path) -> tuple[list[str], str]:
 
 
 def fairness(data: Holdout) -> tuple[list[str], str]:
-    """Between-group measures of each sensitive attribute within the policy's bounds."""
+    """Between-group measures of each sensitive attribute within bounds an exact model meets."""
+    return judge(fairness_figures(data, data.candidate()), data.rules.data.sensitive)
+
+
+def fairness_figures(data: Holdout, model) -> list[Measured]:
+    """Each bounded measure over each sensitive attribute, for ``model`` and for the truth."""
     rules = data.rules
-    predicted, scores = outputs(data.candidate(), data.x, rules.task)
-    problems, found = [], []
-    for column in rules.data.sensitive:
-        for name, bound in rules.gates.governance.fairness.items():
-            value = measure(name, data.y.to_numpy(), predicted, scores, data.groups(column))
-            found.append(f"{name} by {column} {value:.3g}")
-            if value > bound:
-                problems.append(f"{name} by {column} is {value:.3g} (at most {bound:g})")
-    return problems, "; ".join(found) + " (all within bounds)"
+    y = data.y.to_numpy()
+    predicted, scores = outputs(model, data.x, rules.task)
+    return [
+        Measured(
+            column,
+            name,
+            measure(name, y, predicted, scores, data.groups(column)),
+            floor(name, y, data.groups(column)),
+            bound,
+        )
+        for column in rules.data.sensitive
+        for name, bound in rules.gates.governance.fairness.items()
+    ]
 
 
 def data_quality(root: Path, data: Holdout) -> tuple[list[str], str]:
     """Evidently's quality figures on the data, and drift from the champion's training data."""
     champion = registry.champion()
-    current, reference, changed = data.frame, None, ""
+    current, reference, changed = data.frame, None, None
     with tempfile.TemporaryDirectory() as scratch:
         if champion is not None:
             # The champion's data was checked against the schema of its day: read it as it is,
             # and compare the columns both have.
             path = registry.training_data(champion["run_id"], Path(scratch))
             reference = pd.read_csv(path, dtype=dataset.load_schema(root, data.rules).read_dtypes())
+            changed = schema_change(
+                champion["version"], list(reference.columns), list(current.columns), "data columns"
+            )
             shared = [name for name in current.columns if name in reference.columns]
-            added = sorted(set(current.columns) - set(shared))
-            removed = sorted(set(reference.columns) - set(shared))
-            if added or removed:
-                changed = f"; columns added {added}, removed {removed} since the champion"
             current, reference = current[shared], reference[shared]
         figures = data_report(root, current, reference)
-    problems = [
+    problems = [] if changed is None else [changed]
+    problems += [
         f"{figures[key]} {label}"
         for key, label in [
             ("missing_values", "missing values"),
@@ -97,7 +107,7 @@ def data_quality(root: Path, data: Holdout) -> tuple[list[str], str]:
         drift = f"{figures['drift_share']:.0%} of columns drifted from champion data"
         if figures["drift_share"] > limit:
             problems.append(f"{drift} (at most {limit:.0%})")
-    return problems, f"no missing, constant, duplicated or empty columns; {drift}{changed}"
+    return problems, f"no missing, constant, duplicated or empty columns; {drift}"
 
 
 def privacy(data: Holdout) -> tuple[list[str], str]:
