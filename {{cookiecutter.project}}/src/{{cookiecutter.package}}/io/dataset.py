@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..core import ProjectError
-from ..core.policy import Policy, describe
+from ..core.policy import Policy, describe, schema_problems
 from ..core.schema import Column, DatasetSchema
 from .files import shown, without_credentials, write_atomic
 
@@ -69,9 +69,12 @@ def load_schema(root: Path, rules: Policy) -> DatasetSchema:
         schema = schema_of(columns, rules)
     except ValidationError as error:
         raise ProjectError(f"{SCHEMA_FILE}: {describe(error)}") from None
-    problems = policy_problems(schema, rules)
+    problems = policy_problems(schema, rules) + schema_problems(rules, schema)
     if problems:
-        raise ProjectError(f"policy.yaml and {SCHEMA_FILE} disagree: {'; '.join(problems)}")
+        raise ProjectError(
+            f"policy.yaml and {SCHEMA_FILE} disagree: {'; '.join(problems)} (a new table? "
+            f"delete {SCHEMA_FILE}, then run `make data schema`)"
+        )
     return schema
 
 

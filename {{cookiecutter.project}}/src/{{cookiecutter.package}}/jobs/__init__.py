@@ -6,29 +6,24 @@ from pathlib import Path
 import pandas as pd
 
 from .. import _submodule
-from ..core import ProjectError
-from ..core.policy import Policy, load_policy, schema_problems
+from ..core.policy import Policy, load_policy
+from ..core.schema import DatasetSchema
 
 POLICY = Path("policy.yaml")
 
 
 def policy(root: Path) -> Policy:
-    """The project's validated policy, checked against the dataset's schema."""
-    from ..io.dataset import SCHEMA
-
-    rules = load_policy(root / POLICY)
-    problems = schema_problems(rules, SCHEMA)
-    if problems:
-        raise ProjectError("; ".join(f"{POLICY}: {problem}" for problem in problems))
-    return rules
+    """The project's validated policy; loading the schema checks the two agree."""
+    return load_policy(root / POLICY)
 
 
 @dataclass
 class Holdout:
-    """What the model-judging tasks look at: policy, record, data, and the holdout split."""
+    """What the model-judging tasks look at: policy, record, schema, data, and the holdout."""
 
     rules: Policy
     record: dict
+    schema: DatasetSchema
     frame: pd.DataFrame
     x: pd.DataFrame
     y: pd.Series
@@ -52,9 +47,10 @@ def holdout(root: Path) -> Holdout:
 
     rules = policy(root)
     record = read_record(root)
+    schema = dataset.load_schema(root, rules)
     frame, _ = load_dataset(root, rules)
-    parts = split(frame, dataset.load_schema(root, rules), rules)
-    return Holdout(rules, record, frame, parts.x_holdout, parts.y_holdout)
+    parts = split(frame, schema, rules)
+    return Holdout(rules, record, schema, frame, parts.x_holdout, parts.y_holdout)
 
 
 def __getattr__(name: str):

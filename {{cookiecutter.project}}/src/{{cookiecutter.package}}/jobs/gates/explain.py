@@ -12,7 +12,6 @@ import pandas as pd
 from ...core.explain import ALONE_METRIC, alone, importance, leaks, shares, top, unstable
 from ...core.gates import GateResult, Table, listing
 from ...core.metrics import METRICS
-from ...io import dataset
 from ...io.data import split
 from ...io.files import write_atomic
 from .. import Holdout, holdout
@@ -30,7 +29,7 @@ def drivers(data: Holdout, model) -> pd.Series:
 def single_inputs(data: Holdout) -> pd.Series:
     """How well each input alone predicts the target on the holdout (``core.explain.alone``)."""
     rules = data.rules
-    parts = split(data.frame, dataset.SCHEMA, rules)
+    parts = split(data.frame, data.schema, rules)
     return alone(parts.x_train, parts.y_train, data.x, data.y, rules.task, rules.data.seed)
 
 
