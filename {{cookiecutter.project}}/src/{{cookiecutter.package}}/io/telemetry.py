@@ -1,8 +1,9 @@
 """Prometheus metrics of the service, served at ``GET /metrics``.
 
 Requests by endpoint and status with their latency, the predictions' distribution (class
-counts, or a histogram of values), and dropped prediction-log entries; every series carries
-the model version. Each app has its own registry, so apps in one process never collide.
+counts, or a histogram of values), dropped prediction-log entries and failed writes of the log;
+every series carries the model version. Each app has its own registry, so apps in one process
+never collide.
 """
 
 import time
@@ -35,7 +36,13 @@ class Telemetry:
         )
         self.dropped = Counter(
             "prediction_log_dropped",
-            "Prediction-log entries dropped because the log's queue was full.",
+            "Prediction-log entries (rows) lost: the log's queue was full, or their write failed.",
+            ["model_version"],
+            registry=self.registry,
+        ).labels(version)
+        self.log_errors = Counter(
+            "prediction_log_errors",
+            "Writes of the prediction log that failed (a full disk, a target that refuses).",
             ["model_version"],
             registry=self.registry,
         ).labels(version)
