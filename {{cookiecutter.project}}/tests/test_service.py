@@ -201,6 +201,10 @@ def test_hostile_clients_get_refused_in_time(live, policy):
     assert exchange(live.port, head + b"x-slow: ", b"a", b"a", pause=0.2) == "408"  # headers late
     assert time.monotonic() - started < 3
     assert exchange(live.port, head + b"x-big: " + b"a" * 40_000, b"a" * 40_000) == "431"
+    with urllib.request.urlopen(f"http://127.0.0.1:{live.port}/metrics") as answer:
+        counted = answer.read().decode()
+    for status in ("413", "499"):  # 499: the late body's request, cut off
+        assert re.search(f'endpoint="/predict",model_version="[^"]+",status="{status}"', counted)
 
 
 def test_a_client_trickling_its_body_does_not_hold_the_shutdown(live):

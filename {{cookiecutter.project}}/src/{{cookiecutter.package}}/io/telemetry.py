@@ -96,7 +96,7 @@ class Measured:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         start = time.perf_counter()
-        status = 500
+        status = 0
 
         async def sending(message):
             nonlocal status
@@ -106,5 +106,10 @@ class Measured:
 
         try:
             await self.app(scope, receive, sending)
+        except BaseException:
+            status = status or 500  # the server's error handler, outside, answers 500
+            raise
         finally:
-            self.telemetry.answered(scope["path"], status, time.perf_counter() - start)
+            # No answer and no error: the client left first, or was cut off as too slow; 499
+            # as nginx counts it.
+            self.telemetry.answered(scope["path"], status or 499, time.perf_counter() - start)
