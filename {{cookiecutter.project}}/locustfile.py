@@ -1,9 +1,11 @@
 """Load for the prediction service: holdout rows, and ~5% malformed rows that must get 422.
 
 ``make gate-load`` runs it headless against the service it starts, and judges the result.
-``make loadtest`` runs it against a service you started (``make serve``): Locust's web UI, or
-its own options and ``LOCUST_*`` variables. Either way the run exits 1 when it misses the
-policy's p95 latency or failure ratio (``gates.load`` in ``policy.yaml``).
+``make loadtest`` runs it against a service you started: Locust's web UI, or its own options
+and ``LOCUST_*`` variables; start that service with ``PREDICTION_LOG=off make serve`` (or a
+scratch path), or its synthetic predictions land in the production log that ``make monitor``
+judges. Either way the run exits 1 when it misses the policy's p95 latency or failure ratio
+(``gates.load`` in ``policy.yaml``).
 """
 
 import json

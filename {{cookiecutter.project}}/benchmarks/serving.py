@@ -5,9 +5,11 @@ Each server is started in turn on the recorded model and driven by the same Locu
 
 - MLflow: ``mlflow models serve --env-manager local`` on the run's scikit-learn pipeline;
 - this service: the production command (``make serve``), on the exported ONNX model;
-- the floor: the same request validation and server settings, answering a constant, no model.
+- the floor: the same request validation, body limit and server settings, answering a
+  constant, no model.
 
-It also prints the single-row latency of the pipeline and of the ONNX model, in process.
+It also prints the single-row latency of the pipeline and of the ONNX model, in process. The
+service logs its predictions in a scratch folder, never in the production log.
 Targets: this service >= 30x MLflow's requests/s with a p95 <= 1/30 of MLflow's, and >= 60% of
 the floor's requests/s. Run it with ``make benchmark-serving`` in a trained, exported project.
 """
@@ -36,7 +38,7 @@ QUIET = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "ORT_DISABL
 
 
 def floor(root: Path, port: int) -> None:
-    """Serve the floor: the service's request type and server settings, a constant answer."""
+    """Serve the floor: the service's request type, body limit and server settings, a constant."""
     import uvicorn
     from fastapi import Body, FastAPI, Response
 
@@ -45,6 +47,7 @@ def floor(root: Path, port: int) -> None:
     body_type = core.inputs.body_type(core.inputs.row_model(features), rules.service.max_batch)
     answer = json.dumps({"model_version": "floor", "predictions": [{}]})
     app = FastAPI()
+    app.add_middleware(io.guard.Bounded, max_bytes=rules.service.max_body_bytes)
 
     @app.post("/predict")
     async def predict(body: Annotated[body_type, Body()]) -> Response:
@@ -84,7 +87,12 @@ def measure(root: Path, command: list[str], env: dict, port: int, health: str, s
     with tempfile.TemporaryDirectory(prefix="serving-") as scratch:
         log = (Path(scratch) / "server.log").open("w")
         server = subprocess.Popen(
-            command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=root,
+            env={**env, "PREDICTION_LOG": f"{scratch}/predictions.jsonl"},  # not the production log
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             _wait(url + health, server, Path(scratch) / "server.log")

@@ -4,12 +4,15 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import uvicorn
 from sklearn.base import clone
 from fastapi.testclient import TestClient
 
@@ -140,6 +143,82 @@ def test_openapi_documents_each_feature_with_its_bounds(client, fitted):
                 assert field["minimum"] == column.min
             if column.max is not None:
                 assert field["maximum"] == column.max
+
+
+def test_openapi_lists_every_status_of_predict(client):
+    answers = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["responses"]
+    assert {"200", "400", "408", "413", "415", "422", "503"} <= set(answers)
+
+
+def test_a_body_over_the_limit_is_413_and_a_full_batch_within_it_is_served(client, rows, policy):
+    batch = (rows * policy.service.max_batch)[: policy.service.max_batch]
+    assert len(json.dumps(batch)) <= policy.service.max_body_bytes  # the two limits agree
+    assert client.post("/predict", json=batch).status_code == 200
+    over = b"[" + b" " * policy.service.max_body_bytes + b"]"  # an empty list, were it parsed
+    answer = client.post("/predict", content=over, headers={"content-type": "application/json"})
+    assert answer.status_code == 413 and "bytes" in answer.json()["detail"]
+
+
+@pytest.fixture
+def live(served, monkeypatch):
+    """The app under a real uvicorn with the production settings, with 0.5 s read deadlines."""
+    monkeypatch.setattr(io.guard, "HEADER_SECONDS", 0.5)
+    monkeypatch.setattr(io.guard, "BODY_SECONDS", 0.5)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app_for(served), host="127.0.0.1", port=port, **jobs.serve.UVICORN)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert eventually(lambda: server.started, 30)
+    yield SimpleNamespace(port=port, server=server, thread=thread)
+    server.should_exit = True
+    thread.join(30)
+
+
+def exchange(port: int, *parts: bytes, pause: float = 0) -> str:
+    """Send ``parts`` on one connection, ``pause`` seconds apart; the answer's status."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        for part in parts:
+            try:
+                connection.sendall(part)
+            except OSError:  # answered and closed before the rest was sent
+                break
+            time.sleep(pause)
+        answer = connection.recv(100)
+    return answer.split(b" ")[1].decode() if answer else "closed"
+
+
+def test_hostile_clients_get_refused_in_time(live, policy):
+    limit = policy.service.max_body_bytes
+    head = b"POST /predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+    chunk = b"[" + b" " * (limit // 4)
+    chunked = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+    unsized = head + b"transfer-encoding: chunked\r\n\r\n"  # counted as it arrives
+    assert exchange(live.port, unsized, *[chunked] * 5) == "413"
+    assert exchange(live.port, head + b"content-length: %d\r\n\r\n" % (limit + 1)) == "413"
+    started = time.monotonic()
+    assert exchange(live.port, head + b"content-length: 100\r\n\r\n[") == "408"  # body late
+    assert exchange(live.port, head + b"x-slow: ", b"a", b"a", pause=0.2) == "408"  # headers late
+    assert time.monotonic() - started < 3
+    assert exchange(live.port, head + b"x-big: " + b"a" * 40_000, b"a" * 40_000) == "431"
+    with urllib.request.urlopen(f"http://127.0.0.1:{live.port}/metrics") as answer:
+        counted = answer.read().decode()
+    for status in ("413", "499"):  # 499: the late body's request, cut off
+        assert re.search(f'endpoint="/predict",model_version="[^"]+",status="{status}"', counted)
+
+
+def test_a_client_trickling_its_body_does_not_hold_the_shutdown(live):
+    with socket.create_connection(("127.0.0.1", live.port)) as connection:
+        connection.sendall(b"POST /predict HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n[")
+        time.sleep(0.1)
+        started = time.monotonic()
+        live.server.should_exit = True
+        live.thread.join(10)
+        assert not live.thread.is_alive() and time.monotonic() - started < 3
+    grace = core.kubernetes.GRACE_SECONDS
+    assert jobs.serve.UVICORN["timeout_graceful_shutdown"] <= grace - 5  # time left to exit
 
 
 @pytest.mark.parametrize(
@@ -303,11 +382,66 @@ def test_the_prediction_log_keeps_every_prediction_with_its_id(served, rows, mon
     assert {entry["model_version"] for entry in entries} == {answer["model_version"]}
 
 
-def test_a_full_prediction_log_drops_and_counts_instead_of_waiting(tmp_path):
+def logged_row(value=1):
+    """A row as the service hands it to the log."""
+    return SimpleNamespace(model_dump=lambda: {"a": value})
+
+
+def test_the_log_queue_is_bounded_in_rows_not_requests(tmp_path):
     dropped = []
     log = io.prediction_log.PredictionLog(
-        tmp_path / "p.jsonl", capacity=1, on_drop=dropped.append
-    )  # not started
-    log.write({"request_id": "a"}, [object()], [{}])
-    log.write({"request_id": "b"}, [object(), object()], [{}, {}])  # returns: the queue is full
-    assert log.dropped == 2 and dropped == [2]
+        tmp_path / "p.jsonl", capacity=1000, on_drop=dropped.append
+    )  # not started: nothing leaves the queue
+    log.write({"request_id": "a"}, [logged_row()] * 600, [{}] * 600)
+    log.write({"request_id": "b"}, [logged_row()] * 600, [{}] * 600)  # 1200 rows: dropped
+    log.write({"request_id": "c"}, [logged_row()] * 400, [{}] * 400)  # 1000 rows: queued
+    log.write({"request_id": "d"}, [logged_row()], [{}])
+    assert log.dropped == 601 and dropped == [600, 1]
+
+
+def eventually(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_the_log_writer_survives_a_failed_write_rotates_and_flushes(tmp_path):
+    folder = tmp_path / "logs"
+    errors = []
+    log = io.prediction_log.PredictionLog(
+        folder / "p.jsonl", max_bytes=300, backups=2, on_error=lambda: errors.append(1)
+    ).start()
+    folder.rmdir()  # the first write finds no folder
+    log.write({"request_id": "lost"}, [logged_row()] * 2, [{}] * 2)
+    assert eventually(lambda: log.errors == 1) and errors == [1]
+    assert "cannot be written" in log.failing and log.dropped == 2 and log.writing
+    folder.mkdir()
+    for number in range(12):  # ~60 bytes a line: rotated at 300 bytes
+        log.write({"request_id": str(number)}, [logged_row(number)], [{}])
+        time.sleep(io.prediction_log.PAUSE)
+    log.close()  # writes what is queued
+    assert log.failing is None and log.dropped == 2 and not log.writing
+    files = [folder / name for name in ("p.jsonl.2", "p.jsonl.1", "p.jsonl")]
+    assert files[1].exists() and all(path.stat().st_size <= 300 for path in files[1:])
+    lines = [json.loads(line) for path in files if path.exists() for line in path.open()]
+    assert [line["features"]["a"] for line in lines] == list(range(12))[-len(lines) :]
+
+
+def test_a_log_that_cannot_be_written_shows_in_metrics_and_health(served, rows, monkeypatch):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    monkeypatch.setenv("PREDICTION_LOG", "/dev/full")
+
+    def lost(text: str, name: str) -> float:
+        return float(re.search(r"^prediction_log_" + name + r"_total\{.*\} (\S+)$", text, re.M)[1])
+
+    with TestClient(app_for(served)) as client:
+        for _ in range(2):  # the writer lives on after a failure
+            assert client.post("/predict", json=rows[:3]).status_code == 200
+            time.sleep(0.2)
+        assert eventually(lambda: lost(client.get("/metrics").text, "dropped") == 6)
+        assert lost(client.get("/metrics").text, "errors") >= 1
+        health = client.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "degraded"
+    assert "No space left on device" in health.json()["detail"]

@@ -138,6 +138,7 @@ class Service(Strict):
     """The prediction service."""
 
     max_batch: int = Field(ge=1)
+    max_body_bytes: int = Field(ge=1024)
 
 
 class Monitoring(Strict):

@@ -4,6 +4,8 @@
 ``container`` builds the Docker image ``SERVICE_IMAGE`` from the Dockerfile (a cache hit when it
 was just built) and runs it with the policy's memory and CPU as cgroup limits. Nothing else
 differs: the load gate and the release smoke test call ``start`` and talk HTTP to the port.
+Their traffic is synthetic: a process logs its predictions beside its output
+(``PREDICTION_LOG``), never into the production log that ``make monitor`` judges.
 """
 
 import json
@@ -70,10 +72,17 @@ def start(root: Path, limits: LoadGate, log_path: Path) -> Service:
 
 
 def _process(root: Path, port: int, log_path: Path) -> Service:
-    """The production command as a local process group, its output in ``log_path``."""
+    """The production command as a local process group, its output in ``log_path``.
+
+    Its prediction log is ``predictions.jsonl`` beside ``log_path``: written, so its cost is
+    measured, but away from the production log.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w", encoding="utf-8")
+    predictions = log_path.with_name("predictions.jsonl")
+    predictions.unlink(missing_ok=True)  # this run's predictions only
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    env["PREDICTION_LOG"] = str(predictions)
     try:
         child = subprocess.Popen(
             COMMAND, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -4,7 +4,9 @@ Requests are typed from the dataset schema (``core/inputs.py``), so the OpenAPI 
 ``/docs`` lists the real fields, and a bad request gets 422 naming each bad field. The model is
 loaded once, at startup. Only runtime dependencies are imported: no MLflow, no training tools.
 ``/metrics`` serves Prometheus metrics, and each prediction goes to the prediction log
-(``io/prediction_log.py``) without making the request wait.
+(``io/prediction_log.py``) without making the request wait. A body above the policy's
+``service.max_body_bytes``, or too slow to arrive, is refused before it is parsed
+(``io/guard.py``).
 """
 
 import asyncio
@@ -27,6 +29,7 @@ from ..core import inputs
 from ..core.policy import Policy
 from ..core.schema import Column, DatasetSchema
 from . import dataset, onnx_model, prediction_log
+from .guard import Bounded
 from .telemetry import Measured, Telemetry
 
 log = logging.getLogger("uvicorn.error")
@@ -75,9 +78,10 @@ class Batcher:
 
 
 class Health(BaseModel):
-    """Whether the service can predict."""
+    """Whether the service can predict, and whether it logs what it predicts."""
 
-    status: Literal["ok", "starting"]
+    status: Literal["ok", "starting", "degraded"]
+    detail: str | None = None
 
 
 class Metadata(BaseModel):
@@ -110,7 +114,9 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
     async def lifespan(app: FastAPI):
         model = onnx_model.load(root, record)
         model.predict(inputs.columns([row(**inputs.example(features))], features))  # warm up
-        app.state.log = prediction_log.from_environment(root, telemetry.dropped.inc)
+        app.state.log = prediction_log.from_environment(
+            root, telemetry.dropped.inc, telemetry.log_errors.inc
+        )
         app.state.model = Batcher(model, features)
         log.info("model %s version %s loaded, sha256 %s", metadata.name, version, model.sha256)
         yield
@@ -127,15 +133,22 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
     app.state.model = None
     app.state.log = None
     app.add_exception_handler(RequestValidationError, _rejection(rules.service.max_batch))
-    app.add_middleware(Measured, telemetry=telemetry)
+    app.add_middleware(Bounded, max_bytes=rules.service.max_body_bytes)
+    app.add_middleware(Measured, telemetry=telemetry)  # the outer one: refusals are counted too
 
     @app.post(
         "/predict",
         response_model=_predictions_model(rules.task, labels),
         responses={
-            413: {"description": f"More than {rules.service.max_batch} rows"},
+            400: {"description": "A request that is not valid HTTP"},
+            408: {"description": "Headers or body too slow to arrive"},
+            413: {
+                "description": f"More than {rules.service.max_batch} rows, or a body above "
+                f"{rules.service.max_body_bytes} bytes"
+            },
             415: {"description": "A body that is not JSON"},
-            503: {"description": "The model is not loaded yet"},
+            422: {"description": "A row that does not fit the schema, each problem named"},
+            503: {"description": "The model is not loaded yet, or too many requests at once"},
         },
     )
     async def predict(body: Annotated[body_type, Body()]) -> Response:
@@ -158,9 +171,12 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
 
     @app.get("/health", response_model=Health, responses={503: {"model": Health}})
     async def health() -> Response:
-        """200 once the model is loaded and can predict; 503 before."""
+        """200 once the model is loaded and can predict, 503 before; degraded: the log fails."""
         if app.state.model is None:
             return JSONResponse({"status": "starting"}, status_code=503)
+        problem = _log_problem(app.state.log)
+        if problem:  # still 200: restarting or unrouting the pod would not mend the log
+            return JSONResponse({"status": "degraded", "detail": problem})
         return JSONResponse({"status": "ok"})
 
     @app.get("/metrics", response_class=PlainTextResponse)
@@ -174,6 +190,15 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
         return metadata
 
     return app
+
+
+def _log_problem(log: prediction_log.PredictionLog | None) -> str | None:
+    """Why the prediction log loses entries now, if it does."""
+    if log is None:
+        return None
+    if not log.writing:
+        return "the prediction log's writer has stopped"
+    return log.failing
 
 
 def _metadata(record: dict, rules: Policy) -> Metadata:

@@ -1,8 +1,9 @@
 """Prometheus metrics of the service, served at ``GET /metrics``.
 
 Requests by endpoint and status with their latency, the predictions' distribution (class
-counts, or a histogram of values), and dropped prediction-log entries; every series carries
-the model version. Each app has its own registry, so apps in one process never collide.
+counts, or a histogram of values), dropped prediction-log entries and failed writes of the log;
+every series carries the model version. Each app has its own registry, so apps in one process
+never collide.
 """
 
 import time
@@ -35,7 +36,13 @@ class Telemetry:
         )
         self.dropped = Counter(
             "prediction_log_dropped",
-            "Prediction-log entries dropped because the log's queue was full.",
+            "Prediction-log entries (rows) lost: the log's queue was full, or their write failed.",
+            ["model_version"],
+            registry=self.registry,
+        ).labels(version)
+        self.log_errors = Counter(
+            "prediction_log_errors",
+            "Writes of the prediction log that failed (a full disk, a target that refuses).",
             ["model_version"],
             registry=self.registry,
         ).labels(version)
@@ -89,7 +96,7 @@ class Measured:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         start = time.perf_counter()
-        status = 500
+        status = 0
 
         async def sending(message):
             nonlocal status
@@ -99,5 +106,10 @@ class Measured:
 
         try:
             await self.app(scope, receive, sending)
+        except BaseException:
+            status = status or 500  # the server's error handler, outside, answers 500
+            raise
         finally:
-            self.telemetry.answered(scope["path"], status, time.perf_counter() - start)
+            # No answer and no error: the client left first, or was cut off as too slow; 499
+            # as nginx counts it.
+            self.telemetry.answered(scope["path"], status or 499, time.perf_counter() - start)

@@ -3,8 +3,9 @@
 import os
 from pathlib import Path
 
-from .. import PROJECT
+from .. import PACKAGE, PROJECT
 from ..core import ProjectError
+from ..core.kubernetes import GRACE_SECONDS
 from ..io import onnx_model
 from ..io.record import read_record
 from . import policy
@@ -19,13 +20,20 @@ COMMAND = [
     PROJECT,
     "serve",
 ]
-# One process on uvloop and httptools, without access log: what the service runs with.
+# One process on uvloop and httptools, without access log: what the service runs with. The
+# protocol is httptools with a header deadline and size limit (``io/guard.py``).
 UVICORN = {
     "loop": "uvloop",
-    "http": "httptools",
+    "http": f"{PACKAGE}.io.guard:Protocol",
     "workers": 1,
     "access_log": False,
     "server_header": False,
+    # Connections and requests in progress at once; beyond, uvicorn answers 503 at once.
+    "limit_concurrency": 100,
+    "timeout_keep_alive": 5,  # seconds an idle keep-alive connection stays open
+    # On SIGTERM, requests in progress get this long, then are cancelled, well before the
+    # Deployment's grace period ends in a SIGKILL.
+    "timeout_graceful_shutdown": GRACE_SECONDS - 10,
 }
 
 

@@ -3,8 +3,9 @@
 The service runs exactly as ``make serve`` runs it, or, with ``SERVICE_TARGET=container``, as
 its Docker image runs it under the policy's cgroup limits (``io/server.py``). Locust
 (``locustfile.py``) drives it headless for the policy's users and seconds while psutil samples
-the CPU and memory of the service's processes. Locust's HTML and CSV reports, the service's log
-and a resource summary go to ``reports/load/``.
+the CPU and memory of the service's processes. Locust's HTML and CSV reports, the service's log,
+its prediction log (synthetic traffic, kept out of the production log that ``make monitor``
+judges) and a resource summary go to ``reports/load/``.
 """
 
 import csv
