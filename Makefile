@@ -49,7 +49,7 @@ lint: install  ## black and flake8 over hooks and tests; zizmor, schema, actionl
 test: lint  ## Run the template's whole test suite (after lint)
 	pytest
 
-lock: install  ## Re-lock the generated project's dependencies into $(PROJECT)/uv.lock
+lock: install  ## Re-lock the generated project's dependencies ({{cookiecutter.project}}/uv.lock)
 	rm -rf build/lock && mkdir -p build/lock
 	cookiecutter . --no-input --output-dir build/lock
 	cd build/lock/gated-model && uv lock --upgrade

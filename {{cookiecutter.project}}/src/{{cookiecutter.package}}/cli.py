@@ -2,7 +2,11 @@
 
 import argparse
 import json
+import logging
+import os
 import sys
+import time
+import warnings
 from pathlib import Path
 
 from . import PROJECT
@@ -72,6 +76,7 @@ def _card(root: Path, args) -> str:
 def _gate(root: Path, args) -> str:
     from .jobs.gates import run_gate
 
+    print(f"gate {args.name} ...", file=sys.stderr, flush=True)
     result = run_gate(args.name, root)
     if not result.passed:
         raise GateFailed(f"gate {result.gate} failed: {result.reason}")
@@ -82,14 +87,15 @@ def _gates(root: Path, args) -> str:
     from .core.gates import summary
     from .jobs.gates import run_all
 
+    started = time.monotonic()
     results = run_all(root, args.only.split(",") if args.only else None)
-    table = summary(results)
+    table, took = summary(results), f"in {time.monotonic() - started:.0f} s"
     failed = [result.gate for result in results if not result.passed]
     if failed:
         raise GateFailed(
-            f"{table}\n\n{len(failed)} of {len(results)} gates failed: {', '.join(failed)}"
+            f"{table}\n\n{len(failed)} of {len(results)} gates failed {took}: {', '.join(failed)}"
         )
-    return f"{table}\n\nall {len(results)} gates passed"
+    return f"{table}\n\nall {len(results)} gates passed {took}"
 
 
 def _monitor(root: Path, args) -> str:
@@ -140,6 +146,28 @@ def _gate_names() -> list[str]:
     return list(GATES)
 
 
+# Libraries that log at INFO by default; quiet unless asked for.
+NOISY = ("mlflow", "alembic", "urllib3", "httpx", "sqlalchemy", "evidently", "skl2onnx")
+
+
+def configure_logging(verbose: bool) -> None:
+    """Set up logging once for the whole command: warnings only, or INFO with ``--verbose``.
+
+    MLflow configures its own loggers when imported, from ``MLFLOW_LOGGING_LEVEL``, so that
+    variable is set first; its children (a retrained model in a clean environment) inherit it.
+    """
+    level = logging.INFO if verbose else logging.WARNING
+    if verbose:
+        os.environ["MLFLOW_LOGGING_LEVEL"] = "INFO"
+    else:
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    # evidently 0.7 has an invalid escape sequence that Python 3.12+ reports on first import.
+    warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*evidently")
+    for name in NOISY:
+        logging.getLogger(name).setLevel(level)
+
+
 VERBS = {
     "data": (_data, "fetch the dataset into data/ with its manifest"),
     "schema": (_schema, "propose schema.yaml from the data in data/, for you to review"),
@@ -163,6 +191,13 @@ VERBS = {
 def main(argv: list[str] | None = None) -> int:
     """Run one verb: 0 on success, 1 when a gate fails, 2 on a problem to fix (one line)."""
     parser = argparse.ArgumentParser(prog=PROJECT, description=__doc__)
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=os.environ.get("VERBOSE", "") not in ("", "0"),
+        help="log libraries' progress too (also VERBOSE=1)",
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for name, (_, help_text) in VERBS.items():
         sub = verbs.add_parser(name, help=help_text)
@@ -171,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         if name == "gates":
             sub.add_argument("--only", help="comma-separated gate names (default: every gate)")
     args = parser.parse_args(argv)
+    configure_logging(args.verbose)
     try:
         print(VERBS[args.verb][0](Path.cwd(), args))
     except GateFailed as failure:

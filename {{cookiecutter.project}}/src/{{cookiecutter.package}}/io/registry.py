@@ -5,10 +5,13 @@ variables), else a local SQLite file, ``mlflow.db``, beside the project.
 """
 
 import contextlib
+import logging
 import os
 import re
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +25,9 @@ TRAINING_DATA = Path("data/dataset.csv")  # where a run keeps its training data
 LOCAL_STORE = "sqlite:///mlflow.db"
 MODEL_NAME = PACKAGE
 EXPERIMENT = PROJECT
+GIT_COMMIT = "mlflow.source.git.commit"  # MLflow's standard tag; `git_sha` stays for the record
+EXPORT_FOLDER = "onnx"  # where `make export` logs the ONNX file in the training run
+EXPORT_NOTE = "ONNX export:"
 # MLflow retries an unreachable server for minutes by default; a task says so within seconds.
 # Each can be overridden by setting the variable.
 HTTP_DEFAULTS = {
@@ -29,6 +35,7 @@ HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
 }
+log = logging.getLogger(__name__)
 UNREACHABLE = re.compile(r"Failed to establish a new connection: \[Errno -?\d+\] ([^'\")]+)")
 
 
@@ -67,42 +74,129 @@ def tracking() -> Iterator[None]:
         raise ProjectError(f"MLflow at {where} cannot be reached: {message}") from None
 
 
-def log_training(pipeline, example: pd.DataFrame, params: dict, tags: dict, data: Path) -> dict:
+@dataclass
+class Dataset:
+    """The training data as MLflow gets it: the file, its table, target and sha256."""
+
+    path: Path
+    source: str  # the file as people know it, data/dataset.csv
+    frame: pd.DataFrame
+    target: str
+    sha256: str
+
+
+def log_training(pipeline, example: pd.DataFrame, params: dict, tags: dict, data: Dataset) -> dict:
     """Log a fitted pipeline and its training data as a new run, and register the model.
 
-    The data file is stored with the run, so later gates can compare new data with the data
-    a champion was trained on. Returns the run id and the registered version.
+    The data file is stored with the run (later gates compare new data with the data a champion
+    was trained on) and logged as the run's training input, so MLflow's Datasets view lists it.
+    The model's requirements are the runtime packages its objects come from, not the whole
+    lock file. Returns the run id and the registered version.
     """
     import mlflow
     import skops.io
+    from mlflow import MlflowClient
     from mlflow.models import infer_signature
 
     # MLflow stores scikit-learn models with skops, which loads only the types it is told to
     # trust. This pipeline was fitted here, so every type in it is trusted (a random forest's
     # trees, say, which skops does not trust by default).
     trusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
+    commit = tags.get("git_sha", "unknown")
+    estimator = type(pipeline[-1] if hasattr(pipeline, "steps") else pipeline).__name__
+    name = f"{estimator.lower()}-{commit[:7]}"
+    description = (
+        f"{estimator} trained by `make train` at commit {commit} on "
+        f"{data.source} (sha256 {data.sha256[:12]}, {len(data.frame)} rows)."
+    )
+    standard = {GIT_COMMIT: commit, "mlflow.note.content": description}
     with tracking(), warnings.catch_warnings():
         # The schema forbids missing values, so MLflow's hint about integer columns is moot.
         warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+        # MLflow registers its local dataset source twice (for "" and "file:") and says so.
+        warnings.filterwarnings("ignore", message="The specified dataset source can be")
+        # uv builds environments without pip; MLflow's conda.yaml then lists pip unpinned.
+        logging.getLogger("mlflow.utils.environment").addFilter(_without_pip_notice)
         mlflow.set_experiment(EXPERIMENT)
-        with mlflow.start_run() as run:
+        with mlflow.start_run(run_name=name, tags={**standard, **tags}) as run:
             mlflow.log_params(params)
-            mlflow.set_tags(tags)
-            mlflow.log_artifact(str(data), artifact_path=TRAINING_DATA.parent.name)
+            mlflow.log_artifact(str(data.path), artifact_path=TRAINING_DATA.parent.name)
+            mlflow.log_input(
+                mlflow.data.from_pandas(
+                    data.frame,
+                    source=data.source,
+                    targets=data.target,
+                    name=data.path.name,
+                    digest=data.sha256[:12],
+                ),
+                context="training",
+            )
             info = mlflow.sklearn.log_model(
                 pipeline,
                 name="model",
                 signature=infer_signature(example, pipeline.predict(example)),
                 input_example=example,
-                registered_model_name=MODEL_NAME,
+                pip_requirements=runtime_requirements(pipeline),
                 skops_trusted_types=trusted,
             )
+        version = _register(f"models:/{info.model_id}")
+        MlflowClient().update_model_version(MODEL_NAME, version, description=description)
     return {
         "name": MODEL_NAME,
         "run_id": run.info.run_id,
-        "version": str(info.registered_model_version),
-        "uri": f"models:/{MODEL_NAME}/{info.registered_model_version}",
+        "version": version,
+        "uri": f"models:/{MODEL_NAME}/{version}",
     }
+
+
+def runtime_requirements(pipeline) -> list[str]:
+    """Pinned distributions the fitted pipeline's objects come from, and what loads it.
+
+    skops (the file format), numpy and pandas (the inputs), then the package of every estimator
+    and function inside, so a model's ``requirements.txt`` names what loading it needs, not
+    the test and gate tools of the project's lock. MLflow adds its own pin.
+    """
+    from importlib.metadata import packages_distributions, version
+
+    modules = {"skops", "numpy", "pandas"} | {
+        value.__module__.split(".")[0]
+        for value in [pipeline, *pipeline.get_params(deep=True).values()]
+        if hasattr(value, "get_params") or callable(value)
+    }
+    owners = packages_distributions()
+    names = {owner for module in modules - {PACKAGE} for owner in owners.get(module, [])}
+    return [f"{name}=={version(name)}" for name in sorted(names)]
+
+
+def _without_pip_notice(record: logging.LogRecord) -> bool:
+    return "Failed to resolve installed pip version" not in record.getMessage()
+
+
+def _register(model_uri: str) -> str:
+    """Register a logged model as a new version; MLflow's progress prints go to the log."""
+    import mlflow
+
+    printed = StringIO()
+    with contextlib.redirect_stderr(printed):
+        registered = mlflow.register_model(model_uri, MODEL_NAME)
+    for line in printed.getvalue().splitlines():
+        log.info(line)
+    return str(registered.version)
+
+
+def log_export(record: dict, path: Path, sha256: str) -> None:
+    """Log the ONNX export with the training run and name it in the version's description."""
+    from mlflow import MlflowClient
+
+    model = record["model"]
+    with tracking():
+        client = MlflowClient()
+        client.log_artifact(model["run_id"], str(path), artifact_path=EXPORT_FOLDER)
+        uri = f"runs:/{model['run_id']}/{EXPORT_FOLDER}/{path.name}"
+        current = client.get_model_version(model["name"], model["version"]).description or ""
+        kept = current.split(EXPORT_NOTE)[0].rstrip()
+        note = f"{EXPORT_NOTE} {uri} (sha256 {sha256[:12]}), the file the service runs."
+        client.update_model_version(model["name"], model["version"], f"{kept}\n\n{note}".strip())
 
 
 def log_metrics(run_id: str, metrics: dict[str, float]) -> None:

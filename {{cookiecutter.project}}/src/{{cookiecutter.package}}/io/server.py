@@ -26,6 +26,8 @@ from ..jobs.serve import COMMAND
 
 IMAGE = f"{PROJECT}:local"
 STARTUP_SECONDS = 60
+NO_DAEMON = "Cannot connect to the Docker daemon"
+NOTICES = ("DEPRECATED:", "WARNING:", " ")  # Docker's notices about itself, and their lines
 
 
 @dataclass
@@ -120,6 +122,7 @@ def stop_group(child: subprocess.Popen, timeout: float) -> None:
 def _container(root: Path, port: int, limits: LoadGate) -> Service:
     """The image as a container held to the policy's limits; sampled on the host like a process."""
     tag = image()
+    _docker("info")  # no daemon: said in one line, before a build
     _docker("build", "--quiet", "--tag", tag, str(root))
     name = f"{PROJECT}-{port}"
     memory = f"{limits.max_rss_mb:g}m"
@@ -171,8 +174,15 @@ def _docker(*args: str, output: str = "stdout") -> str:
     except subprocess.TimeoutExpired:
         raise ProjectError(f"docker {args[0]} did not finish within 900 s") from None
     if done.returncode != 0:
-        first = next((line for line in done.stderr.splitlines() if line.strip()), "no output")
-        raise ProjectError(f"docker {args[0]}: {first.removeprefix('docker: ')}")
+        if NO_DAEMON in done.stderr:
+            raise ProjectError(
+                "SERVICE_TARGET=container needs a Docker daemon, and no Docker daemon answers "
+                "here (start one, or use SERVICE_TARGET=process)"
+            )
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        # The first line that is not a notice about Docker itself (the legacy builder, say).
+        said = [line for line in lines if not line.startswith(NOTICES)] or lines or ["no output"]
+        raise ProjectError(f"docker {args[0]}: {said[0].removeprefix('docker: ')}")
     return (done.stdout + (done.stderr if output == "both" else "")).strip()
 
 

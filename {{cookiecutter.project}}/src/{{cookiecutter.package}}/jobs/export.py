@@ -1,4 +1,4 @@
-"""``make export``: the recorded pipeline to ONNX, ``model/model.onnx``, its hash in the record."""
+"""``make export``: the recorded pipeline to ONNX, ``model/model.onnx``, logged with its run."""
 
 from pathlib import Path
 
@@ -28,5 +28,6 @@ def export(root: Path) -> dict:
         "data_sha256": record["data_sha256"],
     }
     exported = onnx_model.export(pipeline, features, metadata, root / onnx_model.MODEL)
+    registry.log_export(record, root / onnx_model.MODEL, exported["sha256"])
     write_record(root, {**record, "onnx": exported})
     return exported

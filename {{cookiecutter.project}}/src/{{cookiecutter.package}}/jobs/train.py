@@ -23,7 +23,8 @@ def train(root: Path) -> dict:
     params = {**PARAMS, "seed": rules.data.seed, "holdout": rules.data.holdout}
     tags = {"data_sha256": data_sha256, **{k: str(v) for k, v in origin.items()}}
     example = parts.x_train.head(5)
-    model = registry.log_training(pipeline, example, params, tags, data=root / DATA)
+    data = registry.Dataset(root / DATA, DATA.as_posix(), frame, dataset.SCHEMA.target, data_sha256)
+    model = registry.log_training(pipeline, example, params, tags, data)
     record = {
         "model": model,
         "task": rules.task,

@@ -1,5 +1,7 @@
 """Every gate by name. A gate never stops the others: a problem it meets is its failure."""
 
+import sys
+import time
 from pathlib import Path
 
 from ...core import ProjectError
@@ -37,8 +39,24 @@ def run_gate(name: str, root: Path) -> GateResult:
 
 
 def run_all(root: Path, names: list[str] | None = None) -> list[GateResult]:
-    """Run every gate (or the named ones) in order, going on past failures."""
+    """Run every gate (or the named ones) in order, going on past failures.
+
+    Each gate's start, and its verdict with its time, go to stderr as it happens.
+    """
     unknown = sorted(set(names or []) - set(GATES))
     if unknown:
         raise ProjectError(f"no gate named {', '.join(unknown)}; the gates are {', '.join(GATES)}")
-    return [run_gate(name, root) for name in GATES if names is None or name in names]
+    chosen = [name for name in GATES if names is None or name in names]
+    results = []
+    for number, name in enumerate(chosen, start=1):
+        step = f"[{number}/{len(chosen)}] {name}"
+        _progress(f"{step} ...")
+        started = time.monotonic()
+        results.append(run_gate(name, root))
+        verdict = "passed" if results[-1].passed else "FAILED"
+        _progress(f"{step} {verdict} in {time.monotonic() - started:.1f} s")
+    return results
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

@@ -30,7 +30,8 @@ def check(root: Path) -> GateResult:
     problems = formatting + style + documentation
     figures = {"black": formatting, "flake8": style, "readme_missing_sections": missing}
     if problems:
-        reason = f"{len(problems)} problems: {listing(problems)}"
+        noun = "problem" if len(problems) == 1 else "problems"
+        reason = f"{len(problems)} {noun}: {listing(problems)}"
         return GateResult("standards", False, reason, figures)
     reason = "black, flake8 and docstrings clean; README and model card text complete."
     return GateResult("standards", True, reason)
