@@ -10,7 +10,10 @@ import pytest
 
 from tests.conftest import attempt, git_init, run
 from tests.matrix import ROOT
-from tests.test_gates import DEFAULTS, ENV, package
+from tests.project import DEFAULTS, ENV, package
+
+# One worker builds the shared project below, and runs every test that uses it.
+pytestmark = pytest.mark.xdist_group("userfacing")
 
 # What the store holds for the recorded run, printed as JSON by the project's own Python.
 STORE = """

@@ -102,7 +102,7 @@ def test_no_sensitive_attribute_passes_and_says_so():
 
 
 def test_the_policy_bounds_are_reachable_on_the_project_data(project, policy, fitted):
-    frame, _ = io.data.load_dataset(project)
+    frame, _ = io.data.load_dataset(project, policy)
     y = fitted.parts.y_holdout.to_numpy()
     for column in policy.data.sensitive:
         groups = frame.loc[fitted.parts.x_holdout.index, column]
