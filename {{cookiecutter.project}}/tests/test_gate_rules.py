@@ -118,3 +118,13 @@ def test_a_champion_of_another_schema_is_named_with_the_columns_added_and_remove
         "add ['c'] and remove ['b']: the comparison cannot run like for like"
     )
     assert "`make promote` after review" in reason
+
+
+def test_rows_whose_sensitive_value_is_missing_belong_to_no_group():
+    y = np.array([0, 1, 0, 1, 1, 0])
+    predicted = np.array([0, 1, 1, 1, 0, 0])
+    groups = pd.Series(["a", "a", "b", "b", "", None])
+    known = core.fairness.measure("accuracy_gap", y[:4], predicted[:4], None, groups[:4])
+    assert core.fairness.measure("accuracy_gap", y, predicted, None, groups) == known
+    table = core.fairness.by_group("classification", y, predicted, predicted * 1.0, groups)
+    assert list(table.index) == ["a", "b"] and table["rows"].tolist() == [2, 2]

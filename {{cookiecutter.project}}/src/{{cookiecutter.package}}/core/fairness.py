@@ -36,13 +36,17 @@ def known_measures(task: str) -> list[str]:
 def measure(
     name: str, y: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None, groups: pd.Series
 ) -> float:
-    """One between-group measure: 0 means every group is treated alike."""
+    """One between-group measure: 0 means every group is treated alike.
+
+    Rows whose group is missing (a nullable sensitive column) belong to no group.
+    """
     from fairlearn.metrics import (
         MetricFrame,
         demographic_parity_difference,
         equalized_odds_difference,
     )
 
+    y, predicted, scores, groups = _known(y, predicted, scores, groups)
     if name == "demographic_parity_difference":
         return float(demographic_parity_difference(y, predicted, sensitive_features=groups))
     if name == "equalized_odds_difference":
@@ -59,6 +63,7 @@ def by_group(
     """Every metric of the task for each group, with the group's row count."""
     from fairlearn.metrics import MetricFrame
 
+    y, predicted, scores, groups = _known(y, predicted, scores, groups)
     columns = {}
     for name in metrics_for(task):
         metric = METRICS[name]
@@ -70,6 +75,16 @@ def by_group(
     table = pd.DataFrame(columns)
     table.insert(0, "rows", groups.value_counts().reindex(table.index))
     return table
+
+
+def _known(y, predicted, scores, groups: pd.Series) -> tuple:
+    """The rows whose group is known: a missing value ("" or NaN) is no group."""
+    groups = pd.Series(groups).reset_index(drop=True)
+    keep = (groups.notna() & (groups.astype(str) != "")).to_numpy()
+    if keep.all():
+        return y, predicted, scores, groups
+    scores = None if scores is None else np.asarray(scores)[keep]
+    return np.asarray(y)[keep], np.asarray(predicted)[keep], scores, groups[keep]
 
 
 def _safe(metric):
