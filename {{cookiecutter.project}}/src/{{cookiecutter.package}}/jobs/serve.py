@@ -21,7 +21,7 @@ COMMAND = [
     "serve",
 ]
 # One process on uvloop and httptools, without access log: what the service runs with. The
-# protocol is httptools with a header deadline and size limit (``io/guard.py``).
+# protocol is httptools with header and body deadlines and a header size limit (io/guard.py).
 UVICORN = {
     "loop": "uvloop",
     "http": f"{PACKAGE}.io.guard:Protocol",
