@@ -73,7 +73,7 @@ def test_one_row_and_a_batch_get_the_pipeline_predictions(client, fitted, rows, 
     found = outputs(batch.json(), policy.task, schema.classes)
     assert (np.abs(found - expected) <= tolerance).all()
     first = outputs(one.json(), policy.task, schema.classes)[0]
-    assert first == pytest.approx(expected[0], abs=tolerance[0])
+    assert (np.abs(first - expected[0]) <= tolerance[0]).all()
 
 
 def test_metadata_comes_from_the_record(client, served, policy):
@@ -89,14 +89,15 @@ def test_metadata_comes_from_the_record(client, served, policy):
 
 def test_each_bad_field_is_named(client, fitted, rows):
     numeric = next(c for c in fitted.features if c.kind != "category")
-    category = next(c for c in fitted.features if c.kind == "category")
-    broken = {**rows[0], numeric.name: "many", category.name: "not-a-value", "surprise": 1}
-    missing = next(name for name in rows[0] if name not in (numeric.name, category.name))
+    category = next((c for c in fitted.features if c.kind == "category"), None)
+    bad = {numeric.name: "many"} | ({category.name: "not-a-value"} if category else {})
+    broken = {**rows[0], **bad, "surprise": 1}
+    missing = next(name for name in rows[0] if name not in bad)
     del broken[missing]
     answer = client.post("/predict", json=broken)
     assert answer.status_code == 422
     named = {tuple(problem["loc"]): problem["msg"] for problem in answer.json()["detail"]}
-    expected = {("body", name) for name in (numeric.name, category.name, "surprise", missing)}
+    expected = {("body", name) for name in [*bad, "surprise", missing]}
     assert set(named) == expected
     in_a_batch = client.post("/predict", json=[rows[0], broken])
     assert {tuple(p["loc"])[:2] for p in in_a_batch.json()["detail"]} == {("body", 1)}
@@ -249,7 +250,7 @@ def test_a_model_that_is_not_the_recorded_one_is_refused(served, fitted, tmp_pat
     root = tmp_path / "project"
     shutil.copytree(served, root)
     other = clone(fitted.pipeline).fit(  # the same pipeline, fitted on less data
-        fitted.parts.x_train.head(200), fitted.parts.y_train.head(200)
+        fitted.parts.x_train.iloc[::2], fitted.parts.y_train.iloc[::2]
     )
     io.onnx_model.export(other, fitted.features, {}, root / io.onnx_model.MODEL)
     with pytest.raises(core.ProjectError, match="is not the recorded model's export"):

@@ -23,7 +23,7 @@ def train(root: Path) -> dict:
     params = {**PARAMS, "seed": rules.data.seed, "holdout": rules.data.holdout}
     tags = {"data_sha256": data_sha256, **{k: str(v) for k, v in origin.items()}}
     example = parts.x_train.head(5)
-    data = registry.Dataset(root / DATA, DATA.as_posix(), frame, dataset.SCHEMA.target, data_sha256)
+    data = registry.Dataset(root / DATA, DATA.as_posix(), frame, rules.data.target, data_sha256)
     model = registry.log_training(pipeline, example, params, tags, data)
     record = {
         "model": model,
