@@ -34,7 +34,7 @@ def test_an_input_that_alone_predicts_the_target_is_a_leakage_alarm(task, bar):
     (alarm,) = core.explain.leaks(scores, share, metric, bar)
     assert alarm.startswith("'leak' carries 40% of the importance and alone predicts the target")
     assert f"with {metric} {scores['leak']:.3f} on the holdout" in alarm
-    assert alarm.endswith(f"(at most {bar:g}): a leakage alarm")
+    assert alarm.endswith(f"(leakage_score {bar:g}): a leakage alarm")
     assert scores[["weak", "noise", "id"]].max() < 0.9, scores
 
 

@@ -79,7 +79,7 @@ def leaks(scores: pd.Series, share: pd.Series, metric: str, bar: float) -> list[
     """A leakage alarm for each input that alone reaches ``bar`` (scores from ``alone``)."""
     return [
         f"'{name}' carries {share.get(name, 0.0):.0%} of the importance and alone predicts the "
-        f"target with {metric} {score:.3f} on the holdout (at most {bar:g}): a leakage alarm"
+        f"target with {metric} {score:.3f} on the holdout (leakage_score {bar:g}): a leakage alarm"
         for name, score in scores.items()
         if score >= bar
     ]
