@@ -65,16 +65,19 @@ def load_schema(root: Path, rules: Policy) -> DatasetSchema:
     columns = raw.get("columns") if isinstance(raw, dict) else None
     if not isinstance(columns, list):
         raise ProjectError(f"{SCHEMA_FILE}: needs a list under 'columns'")
+    names = [column.get("name") for column in columns if isinstance(column, dict)]
+    if rules.data.target not in names:
+        raise ProjectError(
+            f"policy.yaml: data.target {rules.data.target!r} is not a column of {SCHEMA_FILE} "
+            f"(a new table? delete {SCHEMA_FILE}, then run `make data schema`)"
+        )
     try:
         schema = schema_of(columns, rules)
     except ValidationError as error:
         raise ProjectError(f"{SCHEMA_FILE}: {describe(error)}") from None
     problems = policy_problems(schema, rules) + schema_problems(rules, schema)
     if problems:
-        raise ProjectError(
-            f"policy.yaml and {SCHEMA_FILE} disagree: {'; '.join(problems)} (a new table? "
-            f"delete {SCHEMA_FILE}, then run `make data schema`)"
-        )
+        raise ProjectError("; ".join(f"policy.yaml: {problem}" for problem in problems))
     return schema
 
 
