@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package }} import core, io
+from {{ cookiecutter.package }} import core, io, jobs
 
 ROWS = 600
 
@@ -128,3 +128,22 @@ def test_rows_whose_sensitive_value_is_missing_belong_to_no_group():
     assert core.fairness.measure("accuracy_gap", y, predicted, None, groups) == known
     table = core.fairness.by_group("classification", y, predicted, predicted * 1.0, groups)
     assert list(table.index) == ["a", "b"] and table["rows"].tolist() == [2, 2]
+
+
+def test_a_gate_that_breaks_fails_alone_and_old_verdicts_are_cleared(tmp_path, monkeypatch):
+    def broken(root):
+        raise TypeError("unsupported operand\nmore detail")
+
+    stale = tmp_path / "reports" / "gates" / "standards.md"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("### ✅ standards: passed\n")
+    monkeypatch.setitem(jobs.gates.GATES, "standards", broken)
+    monkeypatch.setitem(
+        jobs.gates.GATES, "onnx", lambda root: core.gates.GateResult("onnx", True, "ok")
+    )
+    first, second = jobs.gates.run_all(tmp_path, ["standards", "onnx"])
+    assert not first.passed and second.passed
+    assert first.reason.startswith(
+        "the gate stopped on an unexpected TypeError: unsupported operand ("
+    )
+    assert "FAILED" in stale.read_text()

@@ -30,7 +30,12 @@ def export(pipeline, features: list[Column], metadata: dict[str, str], path: Pat
     try:
         converted = to_onnx(pipeline, initial_types=inputs, options=options, target_opset=OPSET)
     except (RuntimeError, NotImplementedError, TypeError, ValueError) as error:
-        raise ProjectError(f"the pipeline cannot be exported to ONNX: {error}") from None
+        steps = ", ".join(type(step).__name__ for step in pipeline.named_steps.values())
+        first = (str(error).strip().splitlines() or ["no reason given"])[0]
+        raise ProjectError(
+            f"the pipeline ({steps}) cannot be exported to ONNX: {first} (skl2onnx converts "
+            "scikit-learn's own estimators; see its list of supported models)"
+        ) from None
     for key, value in metadata.items():
         converted.metadata_props.add(key=key, value=str(value))
     content = converted.SerializeToString()

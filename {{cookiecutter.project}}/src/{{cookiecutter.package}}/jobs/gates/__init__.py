@@ -1,12 +1,13 @@
 """Every gate by name. A gate never stops the others: a problem it meets is its failure."""
 
+import logging
 import sys
 import time
 from pathlib import Path
 
 from ...core import ProjectError
 from ...core.gates import GateResult
-from ...io.reports import write_gate_report
+from ...io.reports import GATE_REPORTS, write_gate_report
 from . import (
     accuracy,
     explain,
@@ -34,6 +35,14 @@ def run_gate(name: str, root: Path) -> GateResult:
         result = GATES[name](root)
     except ProjectError as error:
         result = GateResult(gate=name, passed=False, reason=str(error))
+    except Exception as error:  # a bug stops neither the other gates nor reads as a pass
+        logging.getLogger(__name__).info("gate %s stopped", name, exc_info=True)
+        what = (str(error).splitlines() or [""])[0]
+        reason = (
+            f"the gate stopped on an unexpected {type(error).__name__}: {what} "
+            f"(`VERBOSE=1 make gate-{name}` shows where)"
+        )
+        result = GateResult(gate=name, passed=False, reason=reason)
     write_gate_report(root, result)
     return result
 
@@ -47,6 +56,9 @@ def run_all(root: Path, names: list[str] | None = None) -> list[GateResult]:
     if unknown:
         raise ProjectError(f"no gate named {', '.join(unknown)}; the gates are {', '.join(GATES)}")
     chosen = [name for name in GATES if names is None or name in names]
+    for name in chosen:  # no verdict of an earlier run survives this one
+        for suffix in (".json", ".md"):
+            (root / GATE_REPORTS / f"{name}{suffix}").unlink(missing_ok=True)
     results = []
     for number, name in enumerate(chosen, start=1):
         step = f"[{number}/{len(chosen)}] {name}"
