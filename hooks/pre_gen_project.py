@@ -5,6 +5,7 @@ import keyword
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 MAX_LENGTH = 63  # a Kubernetes name (the app label, the Service) is a DNS label
@@ -66,7 +67,7 @@ def data_problems(source: str, target: str) -> list[str]:
             else []
         )
     found = []
-    if not source.lower().endswith(DATA_FORMATS):
+    if not urlsplit(source).path.lower().endswith(DATA_FORMATS):
         found.append(
             f"data_source {source!r} must be 'demo' or a .csv, .csv.gz or .parquet path or URL"
         )

@@ -52,3 +52,8 @@ def test_hook_choices_match_cookiecutter_json():
 
 def test_hostile_free_text_is_accepted_by_validation():
     assert problems({**DEFAULTS, "author": 'O\'Brien "Bob" \\ Ðurić 李 {{ x }}'}) == []
+
+
+def test_your_own_file_may_be_a_url_with_a_query():
+    answers = {**DEFAULTS, "data_source": "https://example.org/t.parquet?sig=abc", "target": "y"}
+    assert problems(answers) == []
