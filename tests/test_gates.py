@@ -114,7 +114,7 @@ class TestStandards:
         with changed(project):
             target = package(project) / "core" / "features.py"
             docstring = re.search(
-                r'\n    """Scale numeric columns.*"""', target.read_text()
+                r'\n    """Scale numeric columns.*?"""', target.read_text(), flags=re.S
             ).group()
             edit(target, docstring, "")
             report = gate(project, "standards")
@@ -218,19 +218,28 @@ class TestAccuracy:
 
 @pytest.mark.xdist_group("gates-b")
 class TestExplain:
-    def test_feature_that_leaks_the_target_fails(self, trained):
+    def test_a_leaked_feature_fails_and_every_comparing_gate_names_the_new_schema(self, trained):
+        """The champion is the committed model; the candidate adds an input that leaks the
+        target: explain raises the leakage alarm, and the gates that compare with the champion
+        each say its inputs differ (no crash, no silent comparison)."""
         project = trained("classification")
+        comparing = {"accuracy": "inputs", "explain": "inputs", "governance": "data columns"}
         with changed(project):
+            run("make promote", cwd=project, env=ENV)
             add_column(
                 project,
                 'frame["outcome_code"] = (frame["released"] == "Yes").astype(int)',
                 "- {name: outcome_code, kind: integer, min: 0, max: 1}",
             )
-            report = gate(project, "explain")
-        assert not report["passed"]
+            reports = {name: gate(project, name) for name in comparing}
         assert re.search(
-            r"'outcome_code' carries \d+% of the importance .*leakage", report["reason"]
+            r"'outcome_code' carries \d+% of the importance .*leakage", reports["explain"]["reason"]
         )
+        for name, what in comparing.items():
+            reason = reports[name]["reason"]
+            assert not reports[name]["passed"], reason
+            assert f"the candidate's {what} add ['outcome_code']: the comparison cannot" in reason
+            assert "`make promote` after review" in reason
 
 
 @pytest.mark.xdist_group("gates-b")
@@ -281,6 +290,7 @@ class TestGovernance:
                 project,
                 'frame["contact"] = [f"person{i}@example.org" for i in range(len(frame))]',
                 "- {name: contact, kind: text}",
+                retrain=False,  # a text column is never an input: the model stays as it was
             )
             report = gate(project, "governance")
         assert not report["passed"]

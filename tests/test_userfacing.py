@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import attempt, git_init, run
-from tests.matrix import ROOT
-from tests.project import DEFAULTS, ENV, package
+from tests.conftest import attempt, run
+from tests.project import ENV, changed, package
 
-# One worker builds the shared project below, and runs every test that uses it.
-pytestmark = pytest.mark.xdist_group("userfacing")
+MAKE = "make --no-print-directory"  # under `make test`, make would name its directories
+
+pytestmark = pytest.mark.xdist_group("gates-a")  # with the other users of the trained project
 
 # What the store holds for the recorded run, printed as JSON by the project's own Python.
 STORE = """
@@ -44,30 +44,25 @@ print(json.dumps({
 """
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """The default project, committed, then set up, trained, evaluated and exported."""
-    from cookiecutter.main import cookiecutter
-
-    output = tmp_path_factory.mktemp("userfacing")
-    options = DEFAULTS["classification"]
-    baked = Path(cookiecutter(str(ROOT), no_input=True, output_dir=output, extra_context=options))
-    git_init(baked)
-    run("make setup data", cwd=baked, env=ENV)
-    return baked
+@pytest.fixture
+def project(trained) -> Path:
+    """The shared trained default project (its changes are undone by the tests)."""
+    return trained("classification")
 
 
 def test_train_is_quiet_and_export_is_logged_with_the_run(project):
-    verbose = run("VERBOSE=1 make train", cwd=project, env=ENV)
-    assert "Created version '1'" in verbose.stderr  # MLflow's messages, when asked for
-    trained = run("make train", cwd=project, env=ENV)
-    printed = (trained.stdout + trained.stderr).strip().splitlines()
+    with changed(project):
+        verbose = run(f"VERBOSE=1 {MAKE} train", cwd=project, env=ENV)
+        again = run(f"{MAKE} train", cwd=project, env=ENV)
+        run(f"{MAKE} evaluate export", cwd=project, env=ENV)
+        (project.parent / "store.py").write_text(STORE)
+        found = run("uv run --locked python ../store.py", cwd=project, env=ENV).stdout
+    store = json.loads(found)
+    assert "Created version '" in verbose.stderr  # MLflow's messages, when asked for
+    printed = (again.stdout + again.stderr).strip().splitlines()
     # make's echo of the command, then the task's one line: no MLflow log, no registry chatter.
     assert len(printed) == 2, printed
     assert printed[1].startswith("trained run "), printed
-    run("make evaluate export", cwd=project, env=ENV)
-    (project.parent / "store.py").write_text(STORE)
-    store = json.loads(run("uv run --locked python ../store.py", cwd=project, env=ENV).stdout)
     record = store["record"]
     assert store["tags"]["mlflow.source.git.commit"] == record["git_sha"]
     assert store["tags"]["git_sha"] == record["git_sha"]  # the lineage check reads it
@@ -87,7 +82,7 @@ def test_train_is_quiet_and_export_is_logged_with_the_run(project):
 
 
 def test_gates_show_each_gate_starting_and_ending_with_its_time(project):
-    done = attempt("make gates GATES=standards,onnx", project, ENV)
+    done = attempt(f"{MAKE} gates GATES=standards,onnx", project, ENV)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stderr.splitlines()
     assert "[1/2] standards ..." in lines and "[2/2] onnx ..." in lines, lines
@@ -96,25 +91,23 @@ def test_gates_show_each_gate_starting_and_ending_with_its_time(project):
 
 
 def test_make_help_names_no_make_variable(project):
-    shown = run("make help", cwd=project).stdout
+    shown = run(f"{MAKE} help", cwd=project).stdout
     assert "$(" not in shown and "$SERVICE_IMAGE" in shown
 
 
 def test_pre_commit_passes_then_formats_and_trims(project):
-    run("git add -A && git -c user.name=T -c user.email=t@e.st commit -qm Train", cwd=project)
     run("uv run --locked pre-commit run --all-files", cwd=project, env=ENV)
     module = package(project) / "core" / "metrics.py"
-    module.write_text(module.read_text() + "\nx = {'a':1}\n")
     readme = project / "README.md"
-    readme.write_text(readme.read_text() + "Trailing space here. \n")
-    fixed = attempt("uv run --locked pre-commit run --all-files", project, ENV)
-    try:
-        assert fixed.returncode == 1
-        assert "files were modified by this hook" in fixed.stdout
-        assert module.read_text().endswith('\nx = {"a": 1}\n')  # black formatted it
-        assert readme.read_text().endswith("Trailing space here.\n")
-    finally:
-        run("git checkout -q -- .", cwd=project)
+    with changed(project):
+        module.write_text(module.read_text() + "\nx = {'a':1}\n")
+        readme.write_text(readme.read_text() + "Trailing space here. \n")
+        fixed = attempt("uv run --locked pre-commit run --all-files", project, ENV)
+        formatted, trimmed = module.read_text(), readme.read_text()
+    assert fixed.returncode == 1
+    assert "files were modified by this hook" in fixed.stdout
+    assert formatted.endswith('\nx = {"a": 1}\n')  # black formatted it
+    assert trimmed.endswith("Trailing space here.\n")
 
 
 def test_container_without_a_docker_daemon_is_one_line(project, tmp_path):
@@ -130,7 +123,9 @@ def test_container_without_a_docker_daemon_is_one_line(project, tmp_path):
     )
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     path = f"{tmp_path}{os.pathsep}{os.environ['PATH']}"
-    done = attempt("make gate-load", project, {**ENV, "SERVICE_TARGET": "container", "PATH": path})
+    done = attempt(
+        f"{MAKE} gate-load", project, {**ENV, "SERVICE_TARGET": "container", "PATH": path}
+    )
     report = json.loads((project / "reports" / "gates" / "load.json").read_text())
     assert done.returncode != 0 and not report["passed"]
     assert "no Docker daemon answers here" in report["reason"], report["reason"]
