@@ -118,3 +118,22 @@ def test_a_policy_that_does_not_fit_the_schema_names_the_key(tmp_path, project, 
     assert "data.id names 'serial', which is not a column" in str(caught.value)
     if policy.task == "classification":
         assert "data.positive 'maybe' is not a value of 'y'" in str(caught.value)
+
+
+def test_a_new_source_is_read_unchecked_until_its_schema_is_proposed(tmp_path, policy):
+    root = own_project(tmp_path, policy)
+    io.data.fetch_dataset(root, jobs.policy(root))
+    jobs.schema.propose(root)
+    table = pd.read_csv(root / "table.csv").rename(columns={"shop.kind": "store"})
+    table.to_csv(root / "other.csv", index=False)
+    rules = yaml.safe_load((root / "policy.yaml").read_text())
+    rules["data"]["source"] = "other.csv"
+    (root / "policy.yaml").write_text(yaml.safe_dump(rules))
+    said = []
+    io.data.fetch_dataset(root, jobs.policy(root), say=said.append)
+    assert any(line.startswith("a new source (the data came from table.csv)") for line in said)
+    jobs.schema.propose(root)
+    assert "store" in io.dataset.load_schema(root, jobs.policy(root)).names
+    (root / "other.csv").write_text((root / "other.csv").read_text().replace("store", "shop"))
+    with pytest.raises(core.ProjectError, match="unexpected columns: shop"):
+        io.data.fetch_dataset(root, jobs.policy(root))  # the same source, no longer fitting

@@ -44,13 +44,19 @@ def fetch_dataset(root: Path, rules: Policy, say=lambda line: None) -> dict:
     if unlabelled.any():
         frame = frame[~unlabelled].reset_index(drop=True)
         say(f"dropped {int(unlabelled.sum())} rows without a target ({rules.data.target})")
-    if (root / dataset.SCHEMA_FILE).exists():
+    before = _recorded_source(root)
+    if not (root / dataset.SCHEMA_FILE).exists():
+        say(f"no {dataset.SCHEMA_FILE} yet: run `make schema` to propose one from this data")
+    elif before is not None and before != shown(source):
+        say(
+            f"a new source (the data came from {before}): {dataset.SCHEMA_FILE} describes the "
+            "old table, so run `make schema` to propose one for this one"
+        )
+    else:
         schema = dataset.load_schema(root, rules)
         check(frame, schema, f"data from {shown(source)}")
         frame = frame[schema.names]
         say(f"checked against {dataset.SCHEMA_FILE}: every column and value fits")
-    else:
-        say(f"no {dataset.SCHEMA_FILE} yet: run `make schema` to propose one from this data")
     write_atomic(root / DATA, frame.to_csv(index=False, lineterminator="\n"))
     manifest = {
         "file": DATA.name,
@@ -61,6 +67,14 @@ def fetch_dataset(root: Path, rules: Policy, say=lambda line: None) -> dict:
     }
     write_json(root / MANIFEST, manifest)
     return manifest
+
+
+def _recorded_source(root: Path) -> str | None:
+    """The source the current snapshot was read from, as its manifest shows it (if any)."""
+    try:
+        return read_json(root / MANIFEST, "data manifest").get("source")
+    except ProjectError:
+        return None
 
 
 def load_dataset(root: Path, rules: Policy) -> tuple[pd.DataFrame, str]:
