@@ -26,6 +26,13 @@ DATASETS = {
         'f = load(as_frame=True).frame; f["diagnosis"] = f.pop("target").map({0: "malignant", '
         '1: "benign"}); f.to_csv("data/raw/cancer.csv", index=False)',
     },
+    # Regression, a categorical column (an abalone's sex: not a person's, so not sensitive).
+    "abalone": {
+        "answers": {"task": "regression", "target": "rings"},
+        "file": "data/raw/abalone.csv",
+        "write": "from sklego.datasets import load_abalone as load; "
+        'load(as_frame=True).to_csv("data/raw/abalone.csv", index=False)',
+    },
     # Multiclass from Parquet: categorical columns with missing values, a sensitive column that
     # has gaps too, rows without a target, and a random forest instead of the linear model.
     "penguins": {
