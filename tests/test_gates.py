@@ -276,8 +276,7 @@ class TestGovernance:
                 'm["sha256"] = hashlib.sha256(open("data/dataset.csv", "rb").read()).hexdigest(); '
                 'json.dump(m, open("data/manifest.json", "w"))',
             )
-            run("make train evaluate export card", cwd=project, env=ENV)
-            report = gate(project, "governance")
+            report = gate(project, "governance")  # the drift is the data's: no retrain needed
         assert not report["passed"]
         detail = self.check(report, "data quality and drift")
         assert re.search(r"\d+% of columns drifted from champion data \(at most 10%\)", detail)
