@@ -44,13 +44,14 @@ def fetch_dataset(root: Path, rules: Policy, say=lambda line: None) -> dict:
     if unlabelled.any():
         frame = frame[~unlabelled].reset_index(drop=True)
         say(f"dropped {int(unlabelled.sum())} rows without a target ({rules.data.target})")
-    before = _recorded_source(root)
+    before, described = _recorded_source(root), dataset.described(root)
     if not (root / dataset.SCHEMA_FILE).exists():
         say(f"no {dataset.SCHEMA_FILE} yet: run `make schema` to propose one from this data")
-    elif before is not None and before != shown(source):
+    elif (before or shown(source)) != shown(source) or rules.data.target not in described:
+        was = f"the data came from {before}" if before else "its target is not in the schema"
         say(
-            f"a new source (the data came from {before}): {dataset.SCHEMA_FILE} describes the "
-            "old table, so run `make schema` to propose one for this one"
+            f"a new source ({was}): {dataset.SCHEMA_FILE} describes the old table, so run "
+            "`make schema` to propose one for this one"
         )
     else:
         schema = dataset.load_schema(root, rules)

@@ -132,6 +132,15 @@ def policy_problems(schema: DatasetSchema, rules: Policy) -> list[str]:
     return found
 
 
+def described(root: Path) -> list[str]:
+    """The column names ``schema.yaml`` lists, read leniently (none when it cannot be read)."""
+    try:
+        raw = yaml.safe_load((root / SCHEMA_FILE).read_text(encoding="utf-8"))
+        return [str(c["name"]) for c in raw["columns"] if isinstance(c, dict) and "name" in c]
+    except (OSError, yaml.YAMLError, TypeError, KeyError):
+        return []
+
+
 def descriptions(root: Path) -> dict[str, str]:
     """The descriptions people wrote in the current ``schema.yaml``, by column (if any)."""
     try:
