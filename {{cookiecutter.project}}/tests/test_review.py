@@ -38,3 +38,9 @@ def test_a_broken_card_is_one_line(root):
     (root / "model_card.yaml").write_text("owner: [unclosed")
     with pytest.raises(core.ProjectError, match="model_card.yaml: not valid YAML"):
         jobs.review.review(root)
+
+
+def test_a_card_that_is_not_a_mapping_is_one_line(root):
+    (root / "model_card.yaml").write_text("- owner\n- limitations\n")
+    with pytest.raises(core.ProjectError, match="model_card.yaml: must be a mapping"):
+        jobs.review.problems(root)

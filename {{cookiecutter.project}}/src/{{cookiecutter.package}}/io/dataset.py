@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from ..core import ProjectError
 from ..core.policy import Policy, describe, schema_problems
 from ..core.schema import Column, DatasetSchema
-from .files import shown, without_credentials, write_atomic
+from .files import read_yaml, shown, without_credentials, write_atomic
 
 SCHEMA_FILE = Path("schema.yaml")
 FORMATS = (".csv", ".csv.gz", ".parquet")
@@ -55,14 +55,8 @@ def read_source(source: str, root: Path) -> pd.DataFrame:
 
 def load_schema(root: Path, rules: Policy) -> DatasetSchema:
     """``schema.yaml`` with the policy's target, checked against the policy; one line if not."""
-    path = root / SCHEMA_FILE
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProjectError(f"{SCHEMA_FILE}: not found (run `make schema` to propose one)") from None
-    except yaml.YAMLError as error:
-        raise ProjectError(f"{SCHEMA_FILE}: not valid YAML ({error})".replace("\n", " ")) from None
-    columns = raw.get("columns") if isinstance(raw, dict) else None
+    hint = " (run `make schema` to propose one)"
+    columns = read_yaml(root / SCHEMA_FILE, SCHEMA_FILE, hint).get("columns")
     if not isinstance(columns, list):
         raise ProjectError(f"{SCHEMA_FILE}: needs a list under 'columns'")
     names = [column.get("name") for column in columns if isinstance(column, dict)]
@@ -132,25 +126,19 @@ def policy_problems(schema: DatasetSchema, rules: Policy) -> list[str]:
     return found
 
 
-def described(root: Path) -> list[str]:
-    """The column names ``schema.yaml`` lists, read leniently (none when it cannot be read)."""
-    try:
-        raw = yaml.safe_load((root / SCHEMA_FILE).read_text(encoding="utf-8"))
-        return [str(c["name"]) for c in raw["columns"] if isinstance(c, dict) and "name" in c]
-    except (OSError, yaml.YAMLError, TypeError, KeyError):
-        return []
+def described(root: Path) -> dict[str, str]:
+    """Each column ``schema.yaml`` lists, with the description people wrote ("" if none).
 
-
-def descriptions(root: Path) -> dict[str, str]:
-    """The descriptions people wrote in the current ``schema.yaml``, by column (if any)."""
+    Read leniently: a missing or broken file describes nothing.
+    """
     try:
-        raw = yaml.safe_load((root / SCHEMA_FILE).read_text(encoding="utf-8"))
+        columns = read_yaml(root / SCHEMA_FILE, SCHEMA_FILE).get("columns") or []
         return {
-            str(c["name"]): str(c["description"])
-            for c in raw["columns"]
-            if isinstance(c, dict) and c.get("description") and "name" in c
+            str(c["name"]): str(c.get("description") or "")
+            for c in columns
+            if isinstance(c, dict) and "name" in c
         }
-    except (OSError, yaml.YAMLError, TypeError, KeyError):
+    except (ProjectError, TypeError, AttributeError):
         return {}
 
 

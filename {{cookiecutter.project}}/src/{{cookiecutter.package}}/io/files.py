@@ -73,3 +73,25 @@ def shown(location: str) -> str:
 def without_credentials(text: str) -> str:
     """``text`` (an error message, say) with the ``user:password@`` of every URL in it removed."""
     return CREDENTIALS.sub("", text)
+
+
+def read_yaml(path: Path, shown: Path, missing: str = "") -> dict:
+    """A YAML mapping people wrote (empty: ``{}``), or one ``ProjectError`` naming ``shown``.
+
+    ``missing`` is added to the message when the file is not there (what to run, say).
+    """
+    import yaml
+
+    from ..core import ProjectError
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProjectError(f"{shown}: not found{missing}") from None
+    except yaml.YAMLError as error:
+        raise ProjectError(f"{shown}: not valid YAML ({error})".replace("\n", " ")) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ProjectError(f"{shown}: must be a mapping of keys to values")
+    return data

@@ -3,14 +3,13 @@
 import re
 from pathlib import Path
 
-import yaml
 
 from ..core import ProjectError
 from ..core.explain import shares, top
 from ..core.fairness import by_group
 from ..core.gates import Table
 from ..core.metrics import outputs
-from ..io.files import write_atomic
+from ..io.files import read_yaml, write_atomic
 from . import Holdout, holdout
 
 SOURCE = Path("model_card.yaml")
@@ -28,13 +27,7 @@ LINEAGE = ("run_id", "model_version", "git_sha", "data_sha256", "lock_sha256")
 
 def human_parts(root: Path) -> dict:
     """The team's text, read from ``model_card.yaml``."""
-    try:
-        parts = yaml.safe_load((root / SOURCE).read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ProjectError(f"{SOURCE}: not found") from None
-    except yaml.YAMLError as error:
-        raise ProjectError(f"{SOURCE}: not valid YAML ({error})".replace("\n", " ")) from None
-    return parts
+    return read_yaml(root / SOURCE, SOURCE)
 
 
 def unfinished(parts: dict) -> list[str]:

@@ -29,7 +29,7 @@ def propose(root: Path) -> str:
             f"(columns: {', '.join(map(str, frame.columns))}); rerun `make data` after fixing it"
         )
     columns = infer(frame, rules.data.target, rules.task)
-    kept = dataset.descriptions(root)
+    kept = dataset.described(root)
     columns = [c.model_copy(update={"description": kept.get(c.name, "")}) for c in columns]
     schema = dataset.schema_of(columns, rules)
     problems = dataset.policy_problems(schema, rules)
