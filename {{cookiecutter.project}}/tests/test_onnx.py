@@ -12,7 +12,7 @@ def test_the_export_predicts_what_the_pipeline_predicts(served, fitted, policy):
     x = fitted.parts.x_holdout
     expected = core.metrics.outputs(fitted.pipeline, x, policy.task)
     actual = model.predict(core.inputs.table_columns(x, fitted.features))
-    worst, disagreements = jobs.gates.onnx.agreement(expected, actual, policy.gates.onnx.tolerance)
+    worst, disagreements = core.onnx.agreement(expected, actual, policy.gates.onnx.tolerance)
     assert worst <= policy.gates.onnx.tolerance and disagreements == 0
 
 
@@ -23,7 +23,7 @@ def test_another_model_does_not_agree(served, fitted, policy):
     x = fitted.parts.x_holdout
     expected = core.metrics.outputs(fitted.pipeline, x, policy.task)
     actual = core.metrics.outputs(other, x, policy.task)
-    worst, _ = jobs.gates.onnx.agreement(expected, actual, policy.gates.onnx.tolerance)
+    worst, _ = core.onnx.agreement(expected, actual, policy.gates.onnx.tolerance)
     assert worst > policy.gates.onnx.tolerance
 
 
@@ -60,20 +60,18 @@ def test_the_gate_passes_on_the_export_and_fails_on_another_model(tracked, fitte
 def test_agreement_reads_outputs_by_task(task):
     labels, scores = np.array([0, 1, 1]), np.array([0.2, 0.7, 0.5])
     if task == "classification":
-        same = jobs.gates.onnx.agreement((labels, scores), (labels, scores + 1e-7), 1e-5)
-        near_boundary = jobs.gates.onnx.agreement(
-            (labels, scores), (np.array([0, 1, 0]), scores), 1e-5
-        )
+        same = core.onnx.agreement((labels, scores), (labels, scores + 1e-7), 1e-5)
+        near_boundary = core.onnx.agreement((labels, scores), (np.array([0, 1, 0]), scores), 1e-5)
         assert same == (pytest.approx(1e-7), 0) and near_boundary[1] == 0
-        flipped = jobs.gates.onnx.agreement((labels, scores), (np.array([1, 1, 1]), scores), 1e-5)
+        flipped = core.onnx.agreement((labels, scores), (np.array([1, 1, 1]), scores), 1e-5)
         assert flipped[1] == 1
     elif task == "multiclass":
         scores = np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.4, 0.4, 0.2]])
-        ties = jobs.gates.onnx.agreement((labels, scores), (np.array([0, 1, 0]), scores), 1e-5)
+        ties = core.onnx.agreement((labels, scores), (np.array([0, 1, 0]), scores), 1e-5)
         assert ties == (0.0, 0)  # the third row's two likeliest classes are level
-        flipped = jobs.gates.onnx.agreement((labels, scores), (np.array([1, 1, 1]), scores), 1e-5)
+        flipped = core.onnx.agreement((labels, scores), (np.array([1, 1, 1]), scores), 1e-5)
         assert flipped[1] == 1
     else:
         values = np.array([100.0, 0.5, -3.0])
-        relative = jobs.gates.onnx.agreement((values, None), (values * (1 + 1e-6), None), 1e-5)
+        relative = core.onnx.agreement((values, None), (values * (1 + 1e-6), None), 1e-5)
         assert relative[0] == pytest.approx(1e-6) and relative[1] == 0

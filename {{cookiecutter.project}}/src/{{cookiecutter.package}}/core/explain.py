@@ -5,8 +5,13 @@ than a large share of it (a legitimate strong input carries most of it too): one
 alone, predicts the target almost perfectly on rows it was not fitted on.
 """
 
+from typing import Any
+
 import pandas as pd
 from sklearn.inspection import permutation_importance
+
+from .gates import GateResult, Table, listing
+from .policy import Policy
 
 # What a single input alone is scored with, by task: it does not depend on the KPI's scale.
 ALONE_METRIC = {"classification": "roc_auc", "multiclass": "roc_auc_ovr", "regression": "r2"}
@@ -14,9 +19,16 @@ ALONE_DEPTH = 6  # a tree this deep on one column: up to 64 steps, enough for a 
 ALONE_LEAF = 5  # rows in each step at least, so a step is not fitted on one row
 
 
-def importance(model, x: pd.DataFrame, y: pd.Series, scorer: str, seed: int) -> pd.Series:
-    """Mean drop in the score when each input column is shuffled, largest first."""
-    result = permutation_importance(model, x, y, scoring=scorer, n_repeats=5, random_state=seed)
+def importance(
+    model: Any, x: pd.DataFrame, y: pd.Series, scorer: str, seed: int, repeats: int
+) -> pd.Series:
+    """Mean drop in the score when each input column is shuffled, largest first.
+
+    Each column is shuffled ``repeats`` times (the policy's ``gates.explain.repeats``).
+    """
+    result = permutation_importance(
+        model, x, y, scoring=scorer, n_repeats=repeats, random_state=seed
+    )
     return pd.Series(result.importances_mean, index=x.columns).sort_values(ascending=False)
 
 
@@ -94,3 +106,62 @@ def unstable(leaders: list[str], before: list[str], min_kept: int) -> str | None
         f"top {len(leaders)} drivers {leaders} keep only {kept} of the champion's "
         f"{len(before)} {before} (at least {min_kept})"
     )
+
+
+def verdict(
+    values: pd.Series,
+    single: pd.Series,
+    rules: Policy,
+    champion_top: list[str] | None,
+    changed: str | None = None,
+) -> GateResult:
+    """The explain gate's verdict on figures gathered on the holdout.
+
+    ``values`` is the candidate's importance, ``single`` each input's score alone (``alone``),
+    ``champion_top`` the champion's top drivers (None: no champion to compare with), and
+    ``changed`` why the champion could not be compared (it has other inputs).
+    """
+    settings = rules.gates.explain
+    share = shares(values)
+    leaders = top(values, settings.top_k)
+    metric = ALONE_METRIC[rules.task]
+    problems = leaks(single, share, metric, settings.leakage_score)
+    problems += [
+        f"forbidden driver '{name}' is among the top {settings.top_k}"
+        for name in leaders
+        if name in rules.forbidden_drivers
+    ]
+    if changed is not None:
+        stability = "the champion has other inputs"
+        problems.append(changed)
+    elif champion_top is None:
+        stability = "no champion yet, so stability was not judged"
+    else:
+        kept = len(set(leaders) & set(champion_top))
+        stability = f"{kept} of the champion's top {len(champion_top)} drivers kept"
+        moved = unstable(leaders, champion_top, settings.min_kept)
+        if moved:
+            problems.append(moved)
+    figures = {
+        "top": leaders,
+        "shares": share.round(4).to_dict(),
+        "alone": {"metric": metric, "scores": single.round(4).to_dict()},
+        "champion_top": None if changed is not None else champion_top,
+    }
+    table = Table(
+        ["input", "importance", "share", f"{metric} alone"],
+        [
+            [name, float(values[name]), f"{share[name]:.1%}", float(single[name])]
+            for name in values.index
+        ],
+    )
+    if problems:
+        return GateResult("explain", False, f"{listing(problems)}.", figures, table)
+    best = single.index[0]
+    reason = (
+        f"top drivers {', '.join(leaders)} ({', '.join(f'{share[n]:.0%}' for n in leaders)} of "
+        f"the importance); the best single input, '{best}', predicts the target with {metric} "
+        f"{single[best]:.3f} alone (a leakage alarm at {settings.leakage_score:g}); "
+        f"no forbidden driver on top; {stability}."
+    )
+    return GateResult("explain", True, reason, figures, table)

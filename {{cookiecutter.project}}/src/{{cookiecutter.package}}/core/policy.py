@@ -98,6 +98,7 @@ class ExplainGate(Strict):
     leakage_score: float = Field(gt=0, le=1)  # one input alone scoring this is a leakage alarm
     forbidden_drivers: list[str] | None = None  # default: the sensitive attributes
     min_kept: int = Field(ge=0)  # of the champion's top_k drivers, among the candidate's
+    repeats: int = Field(ge=1)  # shuffles of each input for permutation importance
 
     @model_validator(mode="after")
     def _kept_within_top(self) -> "ExplainGate":

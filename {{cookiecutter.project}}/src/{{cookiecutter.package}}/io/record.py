@@ -7,23 +7,25 @@ import platform
 import subprocess
 from pathlib import Path
 
+from ..core.record import Record, parse_record
 from .files import read_json, sha256, write_json
 
 RECORD = Path("model/record.json")
 LOCK = Path("uv.lock")
 
 
-def read_record(root: Path) -> dict:
-    """The committed record (run `make train evaluate` to create it)."""
-    return read_json(root / RECORD, "model record (run `make train evaluate`)")
+def read_record(root: Path) -> Record:
+    """The committed record, checked (run `make train evaluate` to create it)."""
+    data = read_json(root / RECORD, "model record (run `make train evaluate`)")
+    return parse_record(data, RECORD.as_posix())
 
 
-def write_record(root: Path, record: dict) -> None:
+def write_record(root: Path, record: Record) -> None:
     """Replace the record, atomically."""
-    write_json(root / RECORD, record)
+    write_json(root / RECORD, record.to_json())
 
 
-def provenance(root: Path) -> dict:
+def provenance(root: Path) -> dict[str, str | bool]:
     """What a run was made from: git commit, lock file hash and Python version."""
     return {
         "git_sha": _git(root, "rev-parse", "HEAD") or "unknown",

@@ -2,11 +2,15 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from .. import _submodule
+from ..core.fairness import Measured, floor, measure
+from ..core.metrics import METRICS, outputs
 from ..core.policy import Policy, load_policy
+from ..core.record import Record
 from ..core.schema import DatasetSchema
 
 POLICY = Path("policy.yaml")
@@ -22,21 +26,45 @@ class Holdout:
     """What the model-judging tasks look at: policy, record, schema, data, and the holdout."""
 
     rules: Policy
-    record: dict
+    record: Record
     schema: DatasetSchema
     frame: pd.DataFrame
     x: pd.DataFrame
     y: pd.Series
 
-    def candidate(self):
+    def candidate(self) -> Any:
         """The recorded model, from the tracking store."""
         from ..io import registry
 
-        return registry.load_model(f"runs:/{self.record['model']['run_id']}/model")
+        return registry.load_model(f"runs:/{self.record.model.run_id}/model")
 
     def groups(self, column: str) -> pd.Series:
         """A column of the holdout rows, sensitive ones included even when not model inputs."""
         return self.frame.loc[self.x.index, column]
+
+    def drivers(self, model: Any) -> pd.Series:
+        """Permutation importance of ``model``'s inputs, scored with the KPI's metric."""
+        from ..core.explain import importance
+
+        scorer = METRICS[self.rules.kpi.metric].scorer
+        repeats = self.rules.gates.explain.repeats
+        return importance(model, self.x, self.y, scorer, self.rules.data.seed, repeats)
+
+    def fairness(self, model: Any) -> list[Measured]:
+        """Each bounded measure over each sensitive attribute, for ``model`` and for the truth."""
+        y = self.y.to_numpy()
+        predicted, scores = outputs(model, self.x, self.rules.task)
+        return [
+            Measured(
+                column,
+                name,
+                measure(name, y, predicted, scores, self.groups(column)),
+                floor(name, y, self.groups(column)),
+                bound,
+            )
+            for column in self.rules.data.sensitive
+            for name, bound in self.rules.gates.governance.fairness.items()
+        ]
 
 
 def holdout(root: Path) -> Holdout:

@@ -1,6 +1,7 @@
 """``make evaluate``: holdout metrics of the recorded model, into the record and MLflow."""
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -10,7 +11,7 @@ from ..io.record import write_record
 from . import holdout
 
 
-def score_model(model, x: pd.DataFrame, y: pd.Series, task: str) -> dict[str, float]:
+def score_model(model: Any, x: pd.DataFrame, y: pd.Series, task: str) -> dict[str, float]:
     """Every metric of ``task`` for ``model`` on ``x``, ``y``."""
     return score_all(task, y.to_numpy(), *outputs(model, x, task))
 
@@ -19,6 +20,6 @@ def evaluate(root: Path) -> dict[str, float]:
     """Score the model named in the record on the holdout and store the metrics."""
     data = holdout(root)
     metrics = score_model(data.candidate(), data.x, data.y, data.rules.task)
-    registry.log_metrics(data.record["model"]["run_id"], metrics)
-    write_record(root, {**data.record, "metrics": metrics})
+    registry.log_metrics(data.record.model.run_id, metrics)
+    write_record(root, data.record.model_copy(update={"metrics": metrics}))
     return metrics

@@ -3,31 +3,32 @@
 from pathlib import Path
 
 from ..core import ProjectError
+from ..core.record import Export
 from ..io import dataset, onnx_model, registry
 from ..io.record import read_record, write_record
 from . import policy
 
 
-def export(root: Path) -> dict:
+def export(root: Path) -> dict[str, object]:
     """Export the record's model with one input per feature; returns the record's ``onnx``."""
     rules = policy(root)
     record = read_record(root)
     features = dataset.load_schema(root, rules).features(exclude=rules.data.excluded_features)
     names = [column.name for column in features]
-    if record.get("features") != names:
+    if record.features != names:
         raise ProjectError(
-            f"the record's model takes {record.get('features')}, the schema and policy give "
+            f"the record's model takes {record.features}, the schema and policy give "
             f"{names} (run `make train evaluate`)"
         )
-    model = record["model"]
-    pipeline = registry.load_model(f"runs:/{model['run_id']}/model")
+    model = record.model
+    pipeline = registry.load_model(f"runs:/{model.run_id}/model")
     metadata = {
-        "name": model["name"],
-        "version": model["version"],
-        "run_id": model["run_id"],
-        "data_sha256": record["data_sha256"],
+        "name": model.name,
+        "version": model.version,
+        "run_id": model.run_id,
+        "data_sha256": record.data_sha256,
     }
     exported = onnx_model.export(pipeline, features, metadata, root / onnx_model.MODEL)
-    registry.log_export(record, root / onnx_model.MODEL, exported["sha256"])
-    write_record(root, {**record, "onnx": exported})
+    registry.log_export(record.to_json(), root / onnx_model.MODEL, exported["sha256"])
+    write_record(root, record.model_copy(update={"onnx": Export.model_validate(exported)}))
     return exported

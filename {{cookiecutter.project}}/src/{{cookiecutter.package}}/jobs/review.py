@@ -14,9 +14,9 @@ from pathlib import Path
 import yaml
 
 from ..io import dataset
+from ..io.card import SOURCE, human_parts
 from ..io.files import shown, write_atomic
 from . import policy
-from .card import SOURCE, human_parts
 
 KEY = "reviewed_for"
 BLOCK = re.compile(r"^# `make review` writes.*\Z|^reviewed_for:.*\Z", re.MULTILINE | re.DOTALL)

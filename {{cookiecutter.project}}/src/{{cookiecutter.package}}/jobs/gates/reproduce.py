@@ -12,15 +12,15 @@ import time
 from pathlib import Path
 
 from ... import PACKAGE
-from ...core.gates import GateResult, Table, listing
-from ...io.record import RECORD, read_record
+from ...core.gates import GateResult
+from ...core.reproduce import verdict
+from ...io.record import read_record
 from .. import policy
 
 # Variables that would let the developer's environment leak into the clean one: an active
 # virtualenv, extra import paths, another MLflow store. Network and uv settings pass through.
 LEAKS = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT")
 NOT_COPIED = {".venv", ".git", "mlruns", "mlartifacts", "reports", "__pycache__", "mlflow.db"}
-HASHES = ("data_sha256", "lock_sha256")
 
 
 def check(root: Path) -> GateResult:
@@ -42,39 +42,7 @@ def check(root: Path) -> GateResult:
         if done.returncode != 0:
             return _fail(f"retraining failed: {_last_line(done.stderr)}", {})
         fresh = read_record(copy)
-    rows, differences = _compare(committed, fresh, tolerance)
-    figures = {"environment_seconds": round(env_seconds, 2), "tolerance": tolerance}
-    table = Table(["value", "committed", "retrained", "verdict"], rows)
-    if differences:
-        reason = f"the clean retrain differs from {RECORD}: {listing(differences)}"
-        return GateResult("reproduce", False, reason, figures, table)
-    reason = (
-        f"a clean environment from uv.lock ({env_seconds:.1f} s) retrained the model and "
-        f"matched {RECORD}: data and lock hashes equal, metrics within {tolerance:g}."
-    )
-    return GateResult("reproduce", True, reason, figures, table)
-
-
-def _compare(committed: dict, fresh: dict, tolerance: float) -> tuple[list, list[str]]:
-    rows, differences = [], []
-    for key in HASHES:
-        same = committed.get(key) == fresh.get(key)
-        rows.append([key, str(committed.get(key))[:12], str(fresh.get(key))[:12], _verdict(same)])
-        if not same:
-            differences.append(
-                f"{key} committed {str(committed.get(key))[:12]}, retrained {fresh[key][:12]}"
-            )
-    metrics = committed.get("metrics", {})
-    if not metrics:
-        differences.append(f"{RECORD} has no metrics (run `make evaluate` and commit it)")
-    for name, value in metrics.items():
-        again = fresh["metrics"].get(name)
-        same = again is not None and abs(again - value) <= tolerance
-        rows.append([name, value, again, _verdict(same)])
-        if not same:
-            retrained = "nothing" if again is None else f"{again:.6g}"
-            differences.append(f"{name} committed {value:.6g}, retrained {retrained}")
-    return rows, differences
+    return verdict(committed, fresh, tolerance, env_seconds)
 
 
 def _copy_sources(root: Path, copy: Path) -> None:
@@ -95,7 +63,7 @@ def _copy_sources(root: Path, copy: Path) -> None:
         shutil.copytree(root, copy, ignore=lambda _, names: NOT_COPIED & set(names))
 
 
-def _clean_env(scratch: Path) -> dict:
+def _clean_env(scratch: Path) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
@@ -110,7 +78,7 @@ def _clean_env(scratch: Path) -> dict:
     }
 
 
-def _run(command: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
+def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
 
 
@@ -128,9 +96,5 @@ def _last_line(text: str) -> str:
     return lines[-1].removeprefix("error: ") if lines else "no output"
 
 
-def _fail(reason: str, figures: dict) -> GateResult:
+def _fail(reason: str, figures: dict[str, float]) -> GateResult:
     return GateResult("reproduce", False, reason, figures)
-
-
-def _verdict(same: bool) -> str:
-    return "same" if same else "DIFFERS"

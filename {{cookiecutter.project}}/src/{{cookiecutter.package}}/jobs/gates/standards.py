@@ -5,9 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ...core.card import unfinished
 from ...core.gates import GateResult, listing
+from ...io.card import human_parts
 from .. import policy
-from ..card import human_parts, unfinished
 
 README = Path("README.md")
 
