@@ -87,7 +87,7 @@ def _bytes(path: Path) -> bytes:
 @pytest.mark.xdist_group("gates-a")
 class TestStandards:
     def test_untouched_project_lints_clean(self, trained):
-        """black, flake8 and hadolint (the Dockerfile), as `make lint` runs them."""
+        """black, flake8, mypy and hadolint (the Dockerfile), as `make lint` runs them."""
         run("make lint", cwd=trained("classification"), env=ENV)
 
     def test_flake8_violation_is_named_by_file_and_line(self, trained):

@@ -87,5 +87,5 @@ def served(project, policy, fitted, tmp_path_factory):
         "metrics": {name: 0.5 for name in core.metrics.metrics_for(policy.task)},
         "onnx": exported,
     }
-    io.record.write_record(root, record)
+    io.record.write_record(root, core.record.Record.model_validate(record))
     return root

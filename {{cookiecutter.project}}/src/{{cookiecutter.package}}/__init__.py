@@ -7,6 +7,7 @@ the Makefile calls.
 
 import importlib
 import os
+from types import ModuleType
 
 # The project's names, stated once: the distribution, CLI, image and Kubernetes app are PROJECT;
 # the import package (and the registered model) is PACKAGE.
@@ -22,7 +23,7 @@ for _name, _value in {
     os.environ.setdefault(_name, _value)
 
 
-def _submodule(package: str, name: str):
+def _submodule(package: str, name: str) -> ModuleType:
     """Import ``package.name`` when first asked for as an attribute (PEP 562)."""
     try:
         return importlib.import_module(f"{package}.{name}")

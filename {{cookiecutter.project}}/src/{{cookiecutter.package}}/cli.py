@@ -102,10 +102,9 @@ def _monitor(root: Path, args) -> str:
     from .jobs.monitor import REPORTS, monitor
 
     result = monitor(root)
-    width = max(len(row[0]) for row in result.table.rows)
-    lines = [
-        f"{name:<{width}}  {verdict:<10}  {detail}" for name, verdict, detail in result.table.rows
-    ]
+    rows = result.table.rows if result.table is not None else []
+    width = max((len(row[0]) for row in rows), default=0)
+    lines = [f"{name:<{width}}  {verdict:<10}  {detail}" for name, verdict, detail in rows]
     text = "\n".join([*lines, "", f"reports in {REPORTS}/", result.reason])
     if not result.passed:
         raise GateFailed(text)

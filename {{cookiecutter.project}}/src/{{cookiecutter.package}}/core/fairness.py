@@ -5,11 +5,12 @@ reads, only needs the names of the measures.
 """
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from .metrics import METRICS, metrics_for
+from .metrics import METRICS, Metric, metrics_for
 
 # Between-group measures a policy may bound; "<metric>_gap" (largest minus smallest group
 # value of any metric of the task) is accepted too.
@@ -77,7 +78,9 @@ def by_group(
     return table
 
 
-def _known(y, predicted, scores, groups: pd.Series) -> tuple:
+def _known(
+    y: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None, groups: pd.Series
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.Series]:
     """The rows whose group is known: a missing value ("" or NaN) is no group."""
     groups = pd.Series(groups).reset_index(drop=True)
     keep = (groups.notna() & (groups.astype(str) != "")).to_numpy()
@@ -87,12 +90,12 @@ def _known(y, predicted, scores, groups: pd.Series) -> tuple:
     return np.asarray(y)[keep], np.asarray(predicted)[keep], scores, groups[keep]
 
 
-def _safe(metric):
+def _safe(metric: Metric) -> Callable[[np.ndarray, np.ndarray], float]:
     """The metric's score, or NaN in a group where it is undefined (one class only, say)."""
 
     def score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
         try:
-            return metric.score(y_true, y_pred)
+            return float(metric.score(y_true, y_pred))
         except ValueError:
             return float("nan")
 

@@ -1,6 +1,7 @@
 """The gate contract: every gate returns a ``GateResult``; it renders as JSON and Markdown."""
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -8,7 +9,7 @@ class Table:
     """Figures a gate judged, as rows under named columns."""
 
     columns: list[str]
-    rows: list[list]
+    rows: list[list[Any]]
 
     def markdown(self) -> str:
         """The table in GitHub Markdown."""
@@ -24,10 +25,10 @@ class GateResult:
     gate: str
     passed: bool
     reason: str
-    figures: dict = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
     table: Table | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The JSON report: ``gate``, ``passed``, ``reason``, figures and table."""
         return asdict(self)
 
@@ -57,7 +58,7 @@ def summary(results: list[GateResult]) -> str:
     return "\n".join(lines)
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return "" if value is None else str(value)

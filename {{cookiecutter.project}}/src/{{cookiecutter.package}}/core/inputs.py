@@ -5,7 +5,7 @@ allowed values. The exported model takes one input per column, shaped ``(rows, 1
 """
 
 import math
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -20,6 +20,9 @@ from pydantic import (
 
 from .schema import Column
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 # The numpy type of each column kind, as the exported model's inputs take it.
 DTYPES = {"number": np.float32, "integer": np.int64, "category": np.object_}
 LARGEST = {"number": float(np.finfo(np.float32).max), "integer": int(np.iinfo(np.int64).max)}
@@ -27,17 +30,19 @@ LARGEST = {"number": float(np.finfo(np.float32).max), "integer": int(np.iinfo(np
 
 def row_model(features: list[Column], name: str = "Row") -> type[BaseModel]:
     """A pydantic model of one row: a typed, bounded field per feature, nothing else allowed."""
-    fields = {
+    fields: dict[str, Any] = {
         column.name: (_annotation(column), Field(description=column.description or None))
         for column in features
     }
     config = ConfigDict(extra="forbid", json_schema_extra={"examples": [example(features)]})
-    return create_model(name, __config__=config, **fields)
+    model: type[BaseModel] = create_model(name, __config__=config, **fields)
+    return model
 
 
 def body_type(row: type[BaseModel], max_batch: int) -> Any:
     """A request body: one row, or a list of 1 to ``max_batch`` rows."""
-    batch = Annotated[list[row], Field(min_length=1, max_length=max_batch)]
+    rows = list[row]  # type: ignore[valid-type]  # a model made at run time
+    batch = Annotated[rows, Field(min_length=1, max_length=max_batch)]
     return Annotated[
         Annotated[row, Tag("row")] | Annotated[batch, Tag("rows")], Discriminator(_shape)
     ]
@@ -53,7 +58,7 @@ def columns(rows: list[BaseModel], features: list[Column]) -> dict[str, np.ndarr
 
     A missing value (``None``) is NaN in a number, and the empty string in a category.
     """
-    found = {}
+    found: dict[str, np.ndarray] = {}
     for column in features:
         values = [getattr(row, column.name) for row in rows]
         if column.nullable:
@@ -63,9 +68,9 @@ def columns(rows: list[BaseModel], features: list[Column]) -> dict[str, np.ndarr
     return found
 
 
-def table_columns(table, features: list[Column]) -> dict[str, np.ndarray]:
+def table_columns(table: "pd.DataFrame", features: list[Column]) -> dict[str, np.ndarray]:
     """The same columns from a table (a pandas DataFrame) that has the features."""
-    found = {}
+    found: dict[str, np.ndarray] = {}
     for column in features:
         values = table[column.name]
         if column.nullable and column.kind == "category":
@@ -74,12 +79,12 @@ def table_columns(table, features: list[Column]) -> dict[str, np.ndarray]:
     return found
 
 
-def example(features: list[Column]) -> dict:
+def example(features: list[Column]) -> dict[str, Any]:
     """A valid row, for the API documentation: each range's middle, each first allowed value."""
-    row = {}
+    row: dict[str, Any] = {}
     for column in features:
         if column.kind == "category":
-            row[column.name] = column.values[0]
+            row[column.name] = column.values[0] if column.values else None
         else:
             bounds = [bound for bound in (column.min, column.max) if bound is not None] or [0]
             middle = sum(bounds) / len(bounds)
@@ -94,7 +99,7 @@ def _annotation(column: Column) -> Any:
 
 def _kind(column: Column) -> Any:
     if column.kind == "category":
-        return Literal[tuple(column.values)]
+        return Literal[tuple(column.values or [])]
     # Without a declared bound, the bound is what the model's input type can hold.
     largest = LARGEST[column.kind]
     low = -largest if column.min is None else column.min

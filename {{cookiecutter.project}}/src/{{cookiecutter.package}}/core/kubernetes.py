@@ -1,6 +1,7 @@
 """The Kubernetes Deployment of the service, from the policy: pure data, no files."""
 
 import math
+from typing import Any
 
 from .. import PROJECT
 from .policy import Policy
@@ -11,7 +12,7 @@ UID = 10001  # the Dockerfile's non-root user
 GRACE_SECONDS = 30  # from SIGTERM to SIGKILL; the service ends its requests 10 s before
 
 
-def resources(rules: Policy) -> dict:
+def resources(rules: Policy) -> dict[str, Any]:
     """Requests and limits: the CPU and memory the load gate held the service to."""
     limits = rules.gates.load
     bounds = {
@@ -21,10 +22,10 @@ def resources(rules: Policy) -> dict:
     return {"requests": dict(bounds), "limits": dict(bounds)}
 
 
-def deployment(rules: Policy) -> dict:
+def deployment(rules: Policy) -> dict[str, Any]:
     """The service's Deployment: non-root, read-only root, probes on /health, policy limits."""
 
-    def labels() -> dict:  # a fresh dict each time: YAML would otherwise write anchors
+    def labels() -> dict[str, str]:  # a fresh dict each time: YAML would otherwise write anchors
         return {"app.kubernetes.io/name": APP}
 
     health = {"path": "/health", "port": "http"}

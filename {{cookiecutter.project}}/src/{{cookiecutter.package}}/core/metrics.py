@@ -5,7 +5,7 @@ Tasks: ``classification`` (binary: scores are the positive class's probability),
 """
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -23,8 +23,16 @@ class Metric:
     scorer: str  # scikit-learn's scorer name, for permutation importance
     uses_scores: bool = False  # scored on probabilities rather than predicted labels
 
+    def on(self, y_true: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None) -> float:
+        """The metric of a model's predicted labels, or of its probabilities if it uses them."""
+        if not self.uses_scores:
+            return float(self.score(y_true, predicted))
+        if scores is None:
+            raise ValueError(f"{self.scorer} is scored on probabilities, and there are none")
+        return float(self.score(y_true, scores))
 
-def _sklearn(name: str, **options) -> Callable[[np.ndarray, np.ndarray], float]:
+
+def _sklearn(name: str, **options: Any) -> Callable[[np.ndarray, np.ndarray], float]:
     """Scikit-learn's metric ``name``, imported when first scored: the service needs only names.
 
     For probabilities of several classes, every class is named (``labels``), so a resample
@@ -87,14 +95,10 @@ def score_all(
     task: str, y_true: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None = None
 ) -> dict[str, float]:
     """Every metric of ``task``; ``scores`` are the probabilities (see the module's docstring)."""
-    results = {}
-    for name in metrics_for(task):
-        metric = METRICS[name]
-        results[name] = float(metric.score(y_true, scores if metric.uses_scores else predicted))
-    return results
+    return {name: METRICS[name].on(y_true, predicted, scores) for name in metrics_for(task)}
 
 
-def outputs(model, x, task: str) -> tuple[np.ndarray, np.ndarray | None]:
+def outputs(model: Any, x: Any, task: str) -> tuple[np.ndarray, np.ndarray | None]:
     """A fitted model's predictions, and its probabilities for a classifier (else None)."""
     if task == REGRESSION:
         return model.predict(x), None

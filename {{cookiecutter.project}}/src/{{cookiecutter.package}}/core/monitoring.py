@@ -1,6 +1,7 @@
 """Verdicts on production traffic: drift from the champion's data, and the KPI on labelled rows."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -39,10 +40,10 @@ def kpi_value(
 ) -> float | None:
     """The KPI's metric on labelled rows; None when it is undefined there (one class only)."""
     metric = METRICS[rules.kpi.metric]
-    classes = np.shape(scores)[1] if np.ndim(scores) == 2 else 2
+    classes = np.shape(scores)[1] if scores is not None and np.ndim(scores) == 2 else 2
     if metric.uses_scores and not defined(rules.task, y_true, classes):
         return None
-    return float(metric.score(y_true, scores if metric.uses_scores else predicted))
+    return metric.on(y_true, predicted, scores)
 
 
 def judge_kpi(value: float | None, labelled: int, rules: Policy) -> Check:
@@ -61,7 +62,7 @@ def judge_kpi(value: float | None, labelled: int, rules: Policy) -> Check:
     return Check("kpi", PASS if met else BREACH, detail)
 
 
-def verdict(checks: list[Check], figures: dict) -> GateResult:
+def verdict(checks: list[Check], figures: dict[str, Any]) -> GateResult:
     """All checks as one result: breached when any check is."""
     table = Table(["check", "verdict", "detail"], [[c.name, c.verdict, c.detail] for c in checks])
     breaches = [check for check in checks if check.verdict == BREACH]

@@ -41,7 +41,9 @@ class Threshold(Strict):
     @property
     def bound(self) -> float:
         """The bound, whichever side it is on."""
-        return self.at_least if self.at_least is not None else self.at_most
+        bound = self.at_least if self.at_least is not None else self.at_most
+        assert bound is not None  # the validator requires one
+        return bound
 
 
 class DataPolicy(Strict):

@@ -4,7 +4,8 @@ Kinds: ``number``, ``integer``, ``category`` (with its allowed values) are model
 (free text) and ``id`` (identifies a row) never are. ``nullable`` columns may hold missing values.
 """
 
-from typing import Literal
+from collections.abc import Hashable
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -71,7 +72,7 @@ class DatasetSchema(BaseModel):
         values.
         """
         values = self.column(self.target).values or []
-        if self.task == "classification":
+        if self.task == "classification" and self.positive is not None:
             others = [value for value in values if value != self.positive]
             return [others[0] if len(others) == 1 else f"not {self.positive}", self.positive]
         return list(values)
@@ -93,7 +94,7 @@ class DatasetSchema(BaseModel):
             if c.name != self.target and c.kind not in ("text", "id") and c.name not in exclude
         ]
 
-    def read_dtypes(self) -> dict[str, str]:
+    def read_dtypes(self) -> dict[Hashable, str]:
         """Dtypes to read a CSV with, so categories stay text."""
         return {c.name: "str" for c in self.columns if c.kind in ("category", "text", "id")}
 
@@ -128,7 +129,7 @@ def _column_problems(values: pd.Series, column: Column) -> list[str]:
     if column.kind in ("text", "id"):
         return []
     if column.kind == "category":
-        unknown = sorted(set(values.astype(str)) - set(column.values))
+        unknown = sorted(set(values.astype(str)) - set(column.values or []))
         if unknown:
             return [f"{name}: unexpected values {unknown[:5]} (allowed: {column.values})"]
         return []
@@ -177,7 +178,7 @@ def infer(frame: pd.DataFrame, target: str, task: str) -> list[Column]:
             kind = "id"
         else:
             kind = "text"
-        column = {"name": str(name), "kind": kind, "nullable": nullable}
+        column: dict[str, Any] = {"name": str(name), "kind": kind, "nullable": nullable}
         if kind == "category":
             column["values"] = sorted(present.astype(str).unique().tolist())
         elif kind in ("number", "integer") and len(present):

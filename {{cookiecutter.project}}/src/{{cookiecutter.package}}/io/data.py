@@ -157,7 +157,7 @@ def encode_target(target: pd.Series, schema: DatasetSchema, task: str) -> pd.Ser
         return (target.astype(str) == schema.positive).astype(int)
     if task == "multiclass":
         classes = schema.column(schema.target).values
-        return target.astype(str).map({name: index for index, name in enumerate(classes)})
+        return target.astype(str).map({name: index for index, name in enumerate(classes or [])})
     return pd.to_numeric(target).astype(float)
 
 

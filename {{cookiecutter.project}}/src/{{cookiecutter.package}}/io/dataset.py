@@ -84,8 +84,12 @@ def schema_of(columns: list, rules: Policy) -> DatasetSchema:
     positive = rules.data.positive
     if rules.task == "classification" and positive is None:
         target = next((c for c in columns if _name(c) == rules.data.target), None)
-        values = (target.get("values") if isinstance(target, dict) else target.values) or []
-        positive = sorted(values)[-1] if target is not None and values else None
+        values: list[str] = []
+        if isinstance(target, dict):
+            values = target.get("values") or []
+        elif target is not None:
+            values = target.values or []
+        positive = sorted(values)[-1] if values else None
     return DatasetSchema(target=rules.data.target, positive=positive, columns=columns)
 
 

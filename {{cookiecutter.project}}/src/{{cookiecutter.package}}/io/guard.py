@@ -12,6 +12,7 @@ the app sees it: 413 as soon as it passes the policy's ``service.max_body_bytes`
 reading, when Content-Length says so).
 """
 
+import asyncio
 import json
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -27,7 +28,7 @@ class Protocol(HttpToolsProtocol):
     def connection_made(self, transport) -> None:
         """Start the first request's header deadline at the connection."""
         self.reading_headers, self.reading_body, self.header_bytes = True, False, 0
-        self.deadline = None
+        self.deadline: asyncio.TimerHandle | None = None
         super().connection_made(transport)
         self._arm(HEADER_SECONDS)
 

@@ -75,7 +75,7 @@ class PredictionLog:
     def start(self) -> "PredictionLog":
         """Start writing."""
         if self.target == "-":
-            self._handler = Stream(sys.stdout)
+            self._handler: logging.Handler = Stream(sys.stdout)
         else:
             Path(self.target).parent.mkdir(parents=True, exist_ok=True)
             self._handler = RotatingFile(

@@ -16,7 +16,7 @@ import time
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import Body, FastAPI, Request
@@ -151,7 +151,7 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
             503: {"description": "The model is not loaded yet, or too many requests at once"},
         },
     )
-    async def predict(body: Annotated[body_type, Body()]) -> Response:
+    async def predict(body: Annotated[body_type, Body()]) -> Response:  # type: ignore[valid-type]
         """Predict one row, or a list of rows; each prediction is in its row's place."""
         model = app.state.model
         if model is None:
@@ -234,15 +234,16 @@ def _answers(predicted: np.ndarray, scores: np.ndarray | None, labels: list[str]
 
 
 def _predictions_model(task: str, labels: list[str]) -> type[BaseModel]:
+    # Types made at run time from the target's values, which mypy cannot check.
+    label: Any = Literal[tuple(labels)]
+    item: Any
     if task == "classification":
-        item = create_model(
-            "Prediction", label=(Literal[tuple(labels)], ...), probability=(float, ...)
-        )
+        item = create_model("Prediction", label=(label, ...), probability=(float, ...))
     elif task == "multiclass":
         item = create_model(
             "Prediction",
-            label=(Literal[tuple(labels)], ...),
-            probabilities=(dict[Literal[tuple(labels)], float], ...),
+            label=(label, ...),
+            probabilities=(dict[label, float], ...),
         )
     else:
         item = create_model("Prediction", value=(float, ...))

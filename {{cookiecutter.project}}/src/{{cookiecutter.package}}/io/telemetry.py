@@ -46,6 +46,8 @@ class Telemetry:
             ["model_version"],
             registry=self.registry,
         ).labels(version)
+        self._labels: Counter | None
+        self._values: Histogram | None
         if task != "regression":
             self._labels = Counter(
                 "predictions",
@@ -75,7 +77,7 @@ class Telemetry:
         for output in outputs:
             if self._labels is not None:
                 self._labels.labels(output["label"], self.version).inc()
-            else:
+            elif self._values is not None:
                 self._values.observe(output["value"])
 
     def exposition(self) -> bytes:

@@ -59,7 +59,9 @@ def read_traffic(source: str, schema: DatasetSchema) -> pd.DataFrame:
     else:
         frame = _read_csv(source, schema)
         served = [
-            c for c in frame if c in (PREDICTED, PREDICTION, TRUTH) or c.startswith(PROBABILITY)
+            c
+            for c in frame
+            if c in (PREDICTED, PREDICTION, TRUTH) or str(c).startswith(PROBABILITY)
         ]
         frame = frame.drop(columns=served)
     if frame.empty:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -81,6 +82,6 @@ def holdout(root: Path) -> Holdout:
     return Holdout(rules, record, schema, frame, parts.x_holdout, parts.y_holdout)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> ModuleType:
     """Submodules on first use: ``from <package> import jobs`` then ``jobs.<module>`` works."""
     return _submodule(__name__, name)

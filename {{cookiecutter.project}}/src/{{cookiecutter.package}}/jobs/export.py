@@ -1,6 +1,7 @@
 """``make export``: the recorded pipeline to ONNX, ``model/model.onnx``, logged with its run."""
 
 from pathlib import Path
+from typing import Any
 
 from ..core import ProjectError
 from ..core.record import Export
@@ -9,7 +10,7 @@ from ..io.record import read_record, write_record
 from . import policy
 
 
-def export(root: Path) -> dict[str, object]:
+def export(root: Path) -> dict[str, Any]:
     """Export the record's model with one input per feature; returns the record's ``onnx``."""
     rules = policy(root)
     record = read_record(root)

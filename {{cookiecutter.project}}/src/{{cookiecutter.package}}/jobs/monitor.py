@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..core import ProjectError
@@ -82,7 +83,7 @@ def monitor(root: Path) -> GateResult:
     labelled = frame.dropna(subset=[TRUTH]) if TRUTH in frame else frame.iloc[:0]
     kpi = None
     if len(labelled):
-        scores = None
+        scores: np.ndarray | None = None
         if rules.task == "classification":
             scores = labelled[PREDICTION].to_numpy()
         elif rules.task == "multiclass":
@@ -115,7 +116,7 @@ def monitor(root: Path) -> GateResult:
     }
     if kpi is not None:
         metrics[f"kpi_{rules.kpi.metric}"] = kpi
-    registry.log_monitoring(champion["version"], metrics, {"inputs": figures["inputs"]})
+    registry.log_monitoring(champion["version"], metrics, {"inputs": shown(inputs)})
     return result
 
 
@@ -149,6 +150,7 @@ def _served(model, x: pd.DataFrame, schema) -> dict:
         return {PREDICTED: predicted, PREDICTION: predicted}
     if schema.task == "classification":
         return {PREDICTED: predicted, PREDICTION: scores}
+    assert scores is not None  # a classifier's probabilities
     names = [schema.classes[index] for index in predicted]
     columns = {PROBABILITY + name: scores[:, i] for i, name in enumerate(schema.classes)}
     return {PREDICTED: predicted, PREDICTION: names, **columns}

@@ -28,7 +28,7 @@ SMOKE_ROWS = 5
 def release(root: Path) -> str:
     """Smoke-test, promote, write ``reports/deployment/record.json`` and ``.md``."""
     rules = policy(root)
-    record = read_record(root)
+    record = read_record(root).to_json()
     rows = holdout_rows(root, rules)[:SMOKE_ROWS]
     reports = root / REPORTS
     service = server.start(root, rules.gates.load, reports / "service.log")

@@ -1,6 +1,7 @@
 """``make serve``: the prediction service, one uvicorn process on uvloop and httptools."""
 
 import os
+from typing import Any
 from pathlib import Path
 
 from .. import PACKAGE, PROJECT
@@ -22,7 +23,7 @@ COMMAND = [
 ]
 # One process on uvloop and httptools, without access log: what the service runs with. The
 # protocol is httptools with header and body deadlines and a header size limit (io/guard.py).
-UVICORN = {
+UVICORN: dict[str, Any] = {
     "loop": "uvloop",
     "http": f"{PACKAGE}.io.guard:Protocol",
     "workers": 1,
@@ -53,7 +54,7 @@ def serve(root: Path) -> str:
     from ..io.service import create_app
 
     rules = policy(root)
-    record = read_record(root)
+    record = read_record(root).to_json()
     onnx_model.read(root, record)  # a wrong model stops here, in one line, before the port opens
     host, port = address()
     uvicorn.run(create_app(root, rules, record), host=host, port=port, **UVICORN)
