@@ -35,11 +35,17 @@ def gate(project: Path, name: str, env: dict = ENV) -> dict:
 @contextlib.contextmanager
 def changed(project: Path) -> Iterator[None]:
     """A bad change made inside the block is undone however the block ends: tracked files go
-    back to the last commit and new files are removed, so the shared project stays clean."""
+    back to the last commit, new files are removed, and the MLflow store (git ignores it) is
+    put back, so a promotion or a retrain leaves no champion or version behind for later tests.
+    """
+    store = project / "mlflow.db"
+    saved = store.read_bytes() if store.exists() else None
     try:
         yield
     finally:
         run("git checkout -q -- . && git clean -fdq", cwd=project)
+        if saved is not None:
+            store.write_bytes(saved)
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.act import act
 from tests.conftest import attempt, run
-from tests.project import ENV, background, free_port, in_project, package
+from tests.project import ENV, background, changed, free_port, in_project, package
 
 
 def replay(port: int, rows: list[dict], target: str) -> list[tuple[str, str]]:
@@ -37,8 +37,14 @@ def replay(port: int, rows: list[dict], target: str) -> list[tuple[str, str]]:
 def replayed(trained):
     """The classification project's recorded model as champion, served, and sent two samples:
     its holdout, then the holdout with every age 25 years older (capped at the schema's 100).
-    Each leaves a prediction log, logs/<sample>.jsonl, and labels, logs/<sample>-labels.csv."""
+    Each leaves a prediction log, logs/<sample>.jsonl, and labels, logs/<sample>-labels.csv.
+    The promotion and the monitoring runs are undone after the module (``changed``)."""
     project = trained("classification")
+    with changed(project):
+        yield _replay(project)
+
+
+def _replay(project: Path) -> Path:
     run("make promote", cwd=project, env=ENV)
     in_project(
         project,
