@@ -43,6 +43,8 @@ src/{p}/jobs/promote.py src/{p}/jobs/gates/__init__.py src/{p}/jobs/gates/accura
 src/{p}/jobs/gates/reproduce.py src/{p}/jobs/gates/standards.py
 tests/conftest.py tests/test_data.py tests/test_metrics.py tests/test_model.py
 tests/test_policy.py tests/test_schema.py tests/test_registry.py tests/test_gate_rules.py
+src/{p}/core/card.py src/{p}/core/governance.py src/{p}/core/onnx.py src/{p}/core/record.py
+src/{p}/core/reproduce.py src/{p}/io/card.py tests/test_verdicts.py
 """
 
 # Jinja left behind; a GitHub expression, ``${{ }}``, is meant to be there.

@@ -21,8 +21,9 @@ def logged(project, served, fitted, policy, tmp_path_factory, schema):
         with TestClient(
             io.service.create_app(served, policy, io.record.read_record(served))
         ) as client:
-            for start in range(0, len(rows), 500):
-                answer = client.post("/predict", json=rows[start : start + 500]).json()
+            size = policy.service.max_batch
+            for start in range(0, len(rows), size):
+                answer = client.post("/predict", json=rows[start : start + size]).json()
                 ids += [f"{answer['request_id']}-{i}" for i in range(len(answer["predictions"]))]
     labels = folder / "labels.csv"
     labels.write_text("id,target\n".replace("target", schema.target))

@@ -58,7 +58,7 @@ def write_card(root: Path) -> Path:
         "## What the model leans on",
         "",
         f"Permutation importance on the holdout, scored with {rules.kpi.metric}. Top drivers: "
-        + ", ".join(f"{name} ({share[name]:.0%})" for name in top(values, 3))
+        + ", ".join(f"{n} ({share[n]:.0%})" for n in top(values, rules.gates.explain.top_k))
         + ".",
         "",
         "## Lineage",
