@@ -118,13 +118,14 @@ def test_governance_an_unfinished_or_unreviewed_card_fails():
 
 
 def test_governance_privacy_names_forbidden_inputs_and_personal_data():
+    rules = tuned("governance", forbidden_features=["*ssn*"])
     frame = pd.DataFrame({"note": ["write to ann@example.com", "none"]})
-    problems, _ = core.governance.privacy(["ssn", "age"], frame, POLICY)
+    problems, _ = core.governance.privacy(["member_ssn", "reading"], frame, rules)
     assert problems == [
-        "input 'ssn' matches a forbidden column pattern",
+        "input 'member_ssn' matches a forbidden column pattern",
         "column 'note' has 1 values that look like email addresses",
     ]
-    assert core.governance.privacy(["age"], frame[1:], POLICY)[0] == []
+    assert core.governance.privacy(["reading"], frame[1:], rules)[0] == []
 
 
 def test_governance_lineage_names_a_differing_value_and_skips_one_not_stated():
