@@ -342,7 +342,7 @@ class TestServing:
     def test_slow_predict_path_breaks_the_latency_slo(self, trained):
         project = trained("classification")
         with changed(project):
-            service = package(project) / "io" / "service.py"
+            service = package(project) / "serving" / "app.py"
             call = "        predicted, scores = await model.predict(rows)"
             edit(service, call, "        await asyncio.sleep(0.05)\n" + call)
             report = gate(project, "load")

@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Callable
 from .. import PROJECT
 from ..core import ProjectError
 from ..core.policy import LoadGate
-from ..jobs.serve import COMMAND
+from ..serving.launcher import command
 
 IMAGE = f"{PROJECT}:local"
 STARTUP_SECONDS = 60
@@ -87,7 +88,12 @@ def _process(root: Path, port: int, log_path: Path) -> Service:
     env["PREDICTION_LOG"] = str(predictions)
     try:
         child = subprocess.Popen(
-            COMMAND, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command(Path(sys.prefix)),
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     except OSError as error:
         log.close()

@@ -4,9 +4,9 @@ Requests are typed from the dataset schema (``core/inputs.py``), so the OpenAPI 
 ``/docs`` lists the real fields, and a bad request gets 422 naming each bad field. The model is
 loaded once, at startup. Only runtime dependencies are imported: no MLflow, no training tools.
 ``/metrics`` serves Prometheus metrics, and each prediction goes to the prediction log
-(``io/prediction_log.py``) without making the request wait. A body above the policy's
+(``prediction_log.py``) without making the request wait. A body above the policy's
 ``service.max_body_bytes``, or too slow to arrive, is refused before it is parsed
-(``io/guard.py``).
+(``guard.py``).
 """
 
 import asyncio
@@ -28,7 +28,9 @@ from pydantic import BaseModel, create_model
 from ..core import inputs
 from ..core.policy import Policy
 from ..core.schema import Column, DatasetSchema
-from . import dataset, onnx_model, prediction_log
+from ..io import dataset
+from .model import OnnxModel, load
+from . import prediction_log
 from .guard import Bounded
 from .telemetry import Measured, Telemetry
 
@@ -42,7 +44,7 @@ class Batcher:
     the model's fixed cost per call is shared by the requests read together.
     """
 
-    def __init__(self, model: onnx_model.OnnxModel, features: list[Column]):
+    def __init__(self, model: OnnxModel, features: list[Column]):
         """Batch the rows of ``features`` for ``model``."""
         self.model = model
         self.features = features
@@ -112,7 +114,7 @@ def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        model = onnx_model.load(root, record)
+        model = load(root, record)
         model.predict(inputs.columns([row(**inputs.example(features))], features))  # warm up
         app.state.log = prediction_log.from_environment(
             root, telemetry.dropped.inc, telemetry.log_errors.inc
