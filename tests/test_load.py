@@ -2,12 +2,13 @@
 kernel to the policy's memory and CPU in the load gate."""
 
 import json
+import re
 import urllib.request
 
 import pytest
 
 from tests.conftest import run
-from tests.project import ENV, background, free_port
+from tests.project import ENV, background, changed, edit, free_port, gate
 
 TRAINING = {"pandas", "scikit_learn", "scipy", "pyarrow", "mlflow", "skl2onnx"}
 
@@ -39,3 +40,30 @@ class TestRuntime:
             )
             with urllib.request.urlopen(request) as answer:
                 assert len(json.load(answer)["predictions"]) == 1
+
+
+@pytest.mark.xdist_group("gates-b")
+class TestConfinement:
+    """This machine has writable cgroup v1 hierarchies as root: the gate must use one."""
+
+    def test_an_untouched_project_passes_inside_a_real_cgroup(self, trained):
+        report = gate(trained("classification"), "load")
+        assert report["passed"], report["reason"]
+        confinement = report["figures"]["confinement"]
+        assert confinement["kind"].startswith("cgroup") and confinement["oom_kills"] == 0
+        assert re.search(r"confined by a cgroup v[12] to 400 MB and 120% CPU", report["reason"])
+
+    def test_a_memory_limit_below_the_services_need_is_an_oom_kill_in_words(self, trained):
+        project = trained("classification")
+        with changed(project):
+            edit(project / "policy.yaml", "max_rss_mb: 400", "max_rss_mb: 30")
+            report = gate(project, "load")
+        assert not report["passed"]
+        assert re.search(
+            r"the service was killed by the kernel at its 30 MB limit after [\d.]+ s of "
+            r"(startup|load)",
+            report["reason"],
+        )
+        assert report["figures"]["confinement"]["oom_kills"] >= 1
+        # ...and the Kubernetes Deployment no longer carries the policy's limit.
+        assert "limits.memory is 400Mi, the policy says 30Mi: run make manifests" in report["reason"]
