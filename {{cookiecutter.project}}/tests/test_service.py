@@ -416,7 +416,7 @@ def test_the_prediction_log_keeps_every_prediction_with_its_id(served, rows, mon
 
 def logged_row(value=1):
     """A row as the service hands it to the log."""
-    return SimpleNamespace(model_dump=lambda: {"a": value})
+    return SimpleNamespace(model_dump_json=lambda: json.dumps({"a": value}))
 
 
 def test_the_log_queue_is_bounded_in_rows_not_requests(tmp_path):
