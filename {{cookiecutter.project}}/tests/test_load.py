@@ -65,3 +65,10 @@ def test_cpu_throttling_is_reported_and_missed_limits_are_named(limits, confined
     assert f"p95 latency (ms) {limits.p95_ms * 2:.4g} misses <= {limits.p95_ms:g}" in result.reason
     assert "limits differ" in result.reason
     assert "throttled its CPU" in result.reason and "in 37 of 100 periods (1.8 s" in result.reason
+
+
+def test_a_service_that_stopped_for_an_unknown_reason_is_not_blamed_on_the_kernel(limits):
+    docker = core.load.Confined("Docker container", limits.max_rss_mb, limits.max_cpu_percent)
+    ended = core.load.Ended(returncode=None, seconds=1.5, phase="startup")
+    result = core.load.verdict(limits, None, None, docker, ended)
+    assert "at startup: the service stopped after 1.5 s of startup" in result.reason

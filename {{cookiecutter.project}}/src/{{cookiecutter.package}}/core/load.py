@@ -44,7 +44,7 @@ class Confined:
 class Ended:
     """The service ended by itself (or by the kernel) before the gate stopped it."""
 
-    returncode: int
+    returncode: int | None  # None where unknown (a container's)
     seconds: float  # after the start of its phase
     phase: str  # "startup" or "load"
 
@@ -52,6 +52,8 @@ class Ended:
 def ending(ended: Ended, confined: Confined) -> str:
     """Why the service ended, in words: the kernel's OOM kill at the limit, a signal, a status."""
     after = f"after {ended.seconds:.1f} s of {ended.phase}"
+    if ended.returncode is None and not confined.oom_kills:
+        return f"the service stopped {after}"
     if confined.oom_kills or (ended.returncode == SIGKILL and confined.kind):
         return (
             f"the service was killed by the kernel at its {confined.memory_mb:g} MB limit {after}"

@@ -46,8 +46,8 @@ class Service:
     last_words: Callable[[], str]
     # Once stopped: how it was confined, and what the kernel counted meanwhile.
     confined: Callable[[], Confined]
-    # Its return code and when (time.monotonic()) it ended, if it has.
-    ended: Callable[[], tuple[int, float] | None] = lambda: None
+    # Its return code (None where unknown) and when (time.monotonic()) it ended, if it has.
+    ended: Callable[[], tuple[int | None, float] | None] = lambda: None
     ready_seconds: float = 0.0  # from start to a healthy /health
 
     def url(self, path: str) -> str:
@@ -71,7 +71,7 @@ def image() -> str:
 class Stopped(ProjectError):
     """The service ended before it was healthy: how, and how it was confined."""
 
-    def __init__(self, message: str, returncode: int, seconds: float):
+    def __init__(self, message: str, returncode: int | None, seconds: float):
         """``returncode`` after ``seconds`` of startup."""
         super().__init__(message)
         self.returncode = returncode
@@ -140,6 +140,11 @@ def _process(root: Path, port: int, log_path: Path, limits: LoadGate) -> Service
     def last_words() -> str:
         return last_line(log_path.read_text(encoding="utf-8"))
 
+    def ended() -> tuple[int, float] | None:
+        if child.poll() is None:
+            return None
+        return child.returncode, ends[0] if ends else time.monotonic()
+
     return Service(
         port,
         child.pid,
@@ -147,7 +152,7 @@ def _process(root: Path, port: int, log_path: Path, limits: LoadGate) -> Service
         stop,
         last_words,
         confined=lambda: counted[0],
-        ended=lambda: (child.wait(), ends[0]) if ends else None,
+        ended=ended,
     )
 
 
@@ -258,7 +263,7 @@ def _wait_healthy(service: Service, started: float) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if not service.running():
-            returncode, when = service.ended() or (-1, time.monotonic())
+            returncode, when = service.ended() or (None, time.monotonic())
             raise Stopped(
                 f"the service stopped at startup: {service.last_words()}",
                 returncode,
