@@ -67,7 +67,7 @@ def floor(root: Path, port: int) -> None:
     features = io.dataset.load_schema(root, rules).features(exclude=rules.data.excluded_features)
     body_type = core.inputs.body_type(core.inputs.row_model(features), rules.service.max_batch)
     answer = json.dumps({"model_version": "floor", "predictions": [{}]})
-    app = FastAPI()
+    app = FastAPI(telemetry=serving.app.NO_OPENTELEMETRY)
     app.add_middleware(serving.guard.Bounded, max_bytes=rules.service.max_body_bytes)
 
     @app.post("/predict")
