@@ -70,7 +70,7 @@ def add_column(project: Path, expression: str, column: str, retrain: bool = True
     in_project(
         project,
         f"from {package(project).name} import io; import pathlib; "
-        'frame = io.dataset.read_source("demo:arrests", pathlib.Path(".")); '
+        'frame = io.sources.read_source("demo:arrests", pathlib.Path(".")); '
         f"{expression}; "
         'pathlib.Path("data/raw").mkdir(parents=True, exist_ok=True); '
         'frame.to_csv("data/raw/arrests.csv", index=False)',

@@ -18,16 +18,18 @@ TREE = """
 .flake8 .gitignore .pre-commit-config.yaml .python-version LICENSE Makefile README.md
 policy.yaml pyproject.toml uv.lock benchmarks/gates.py model_card.yaml .github/CODEOWNERS
 Dockerfile .dockerignore locustfile.py benchmarks/serving.py benchmarks/serving_load.py
-src/{p}/core/inputs.py src/{p}/io/onnx_model.py src/{p}/io/service.py src/{p}/jobs/export.py
-src/{p}/jobs/serve.py src/{p}/jobs/gates/load.py src/{p}/jobs/gates/onnx.py
+src/{p}/core/inputs.py src/{p}/io/onnx_model.py src/{p}/jobs/export.py
+src/{p}/serving/__init__.py src/{p}/serving/app.py src/{p}/serving/guard.py
+src/{p}/serving/launcher.py src/{p}/serving/model.py src/{p}/serving/prediction_log.py
+src/{p}/serving/telemetry.py src/{p}/jobs/gates/load.py src/{p}/jobs/gates/onnx.py
 tests/test_fuzz.py tests/test_service.py tests/test_onnx.py
 src/{p}/io/server.py src/{p}/jobs/release.py .github/workflows/gates.yml
 .github/workflows/deploy.yml .github/dependabot.yml .github/pull_request_template.md
 deploy/k8s/base/kustomization.yaml deploy/k8s/base/deployment.yaml deploy/k8s/base/service.yaml
 deploy/k8s/base/hpa.yaml deploy/k8s/overlays/production/kustomization.yaml
 src/{p}/core/kubernetes.py src/{p}/jobs/manifests.py tests/test_manifests.py
-src/{p}/io/prediction_log.py src/{p}/io/telemetry.py .github/workflows/monitor.yml
-src/{p}/io/guard.py
+.github/workflows/monitor.yml src/{p}/core/tables.py src/{p}/io/sources.py
+src/{p}/core/load.py src/{p}/io/cgroups.py tests/test_load.py
 src/{p}/core/monitoring.py src/{p}/io/traffic.py src/{p}/jobs/monitor.py tests/test_monitoring.py
 src/{p}/__init__.py src/{p}/__main__.py src/{p}/cli.py
 src/{p}/core/__init__.py src/{p}/core/comparison.py src/{p}/core/features.py

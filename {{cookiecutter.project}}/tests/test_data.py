@@ -100,7 +100,7 @@ def test_bad_sources_are_one_line(tmp_path, project):
     }
     for source, words in cases.items():
         with pytest.raises(core.ProjectError, match=re.escape(words)) as caught:
-            io.dataset.read_source(source, tmp_path)
+            io.sources.read_source(source, tmp_path)
         assert "secret" not in str(caught.value)
 
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from {{ cookiecutter.package }} import io, jobs
+from {{ cookiecutter.package }} import io, jobs, serving
 
 # Requests per kind: 450 valid and 250 invalid by the document, 10 GETs, 300 of any JSON.
 SCHEMA_DRIVEN = {GenerationMode.POSITIVE: 450, GenerationMode.NEGATIVE: 250}
@@ -36,7 +36,7 @@ def client(served):
     rules = jobs.policy(served)
     rules.service.max_batch = 4  # small batches: quick to generate, and 413 gets its share
     with TestClient(
-        io.service.create_app(served, rules, io.record.read_record(served))
+        serving.app.create_app(served, rules, io.record.read_record(served))
     ) as client:  # model loaded
         yield client
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }} import core, io, jobs
+from {{ cookiecutter.package }} import core, io, jobs, serving
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def logged(project, served, fitted, policy, tmp_path_factory, schema):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PREDICTION_LOG", str(folder / "predictions.jsonl"))
         with TestClient(
-            io.service.create_app(served, policy, io.record.read_record(served))
+            serving.app.create_app(served, policy, io.record.read_record(served))
         ) as client:
             size = policy.service.max_batch
             for start in range(0, len(rows), size):

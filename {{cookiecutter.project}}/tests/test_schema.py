@@ -7,15 +7,15 @@ from {{ cookiecutter.package }} import core, io
 
 @pytest.fixture(scope="module")
 def frame(project, policy):
-    return io.dataset.read_source(policy.data.source, project)
+    return io.sources.read_source(policy.data.source, project)
 
 
 def test_shipped_data_fits_its_schema(frame, schema):
-    assert core.schema.problems(frame, schema) == []
+    assert core.tables.problems(frame, schema) == []
 
 
 def test_missing_and_unexpected_columns_are_named(frame, schema):
-    found = core.schema.problems(frame.drop(columns=[schema.target]).assign(extra=1), schema)
+    found = core.tables.problems(frame.drop(columns=[schema.target]).assign(extra=1), schema)
     assert found == [f"missing columns: {schema.target}", "unexpected columns: extra"]
 
 
@@ -23,7 +23,7 @@ def test_values_out_of_range_are_counted(frame, schema):
     numeric = next(c for c in schema.columns if c.kind != "category")
     broken = frame.copy()
     broken.loc[broken.index[:3], numeric.name] = numeric.max + 1
-    assert f"column '{numeric.name}': 3 values above {numeric.max:g}" in core.schema.problems(
+    assert f"column '{numeric.name}': 3 values above {numeric.max:g}" in core.tables.problems(
         broken, schema
     )
 
@@ -34,7 +34,7 @@ def test_unknown_category_and_text_in_numbers_are_reported(frame, schema):
     broken = frame.astype({numeric.name: object})
     broken.loc[broken.index[0], category.name] = "unheard-of"
     broken.loc[broken.index[0], numeric.name] = "n/a"
-    found = " | ".join(core.schema.problems(broken, schema))
+    found = " | ".join(core.tables.problems(broken, schema))
     assert "unexpected values ['unheard-of']" in found
     assert "expected numbers, found 'n/a'" in found
 
@@ -42,20 +42,20 @@ def test_unknown_category_and_text_in_numbers_are_reported(frame, schema):
 def test_missing_values_are_reported(frame, schema):
     broken = frame.copy()
     broken.loc[broken.index[:2], schema.target] = None
-    found = " | ".join(core.schema.problems(broken, schema))
+    found = " | ".join(core.tables.problems(broken, schema))
     assert f"column '{schema.target}': 2 missing values (mark it nullable" in found
     nullable = schema.model_copy(
         update={"columns": [c.model_copy(update={"nullable": True}) for c in schema.columns]}
     )
-    assert core.schema.problems(broken, nullable) == []
+    assert core.tables.problems(broken, nullable) == []
 
 
 def test_the_inferred_schema_of_the_data_is_the_shipped_one_but_for_ranges(frame, schema, policy):
-    inferred = core.schema.infer(frame, schema.target, policy.task)
+    inferred = core.tables.infer(frame, schema.target, policy.task)
     assert [(c.name, c.kind, c.values) for c in inferred] == [
         (c.name, c.kind, c.values) for c in schema.columns
     ]
-    assert core.schema.problems(frame, schema.model_copy(update={"columns": inferred})) == []
+    assert core.tables.problems(frame, schema.model_copy(update={"columns": inferred})) == []
 
 
 def test_schema_rejects_a_category_without_values():
@@ -69,7 +69,7 @@ def test_schema_rejects_an_unknown_target():
 
 
 def test_problems_on_an_empty_table_name_every_column(schema):
-    found = core.schema.problems(pd.DataFrame(), schema)
+    found = core.tables.problems(pd.DataFrame(), schema)
     assert found == [f"missing columns: {', '.join(schema.names)}"]
 
 
@@ -85,7 +85,7 @@ def test_inference_reads_kinds_gaps_ids_and_text():
             "y": [0, 1, 1, 0] * 30,
         }
     )
-    found = {c.name: c for c in core.schema.infer(frame, "y", "classification")}
+    found = {c.name: c for c in core.tables.infer(frame, "y", "classification")}
     assert (found["a b"].kind, found["a b"].nullable, found["a b"].max) == ("number", True, 3.0)
     assert (found["n.count"].kind, found["n.count"].min) == ("integer", 1)
     assert (found["colour"].values, found["colour"].nullable) == (["blue", "red"], True)

@@ -16,7 +16,7 @@ import uvicorn
 from sklearn.base import clone
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }} import PACKAGE, core, io, jobs
+from {{ cookiecutter.package }} import PACKAGE, core, io, jobs, serving
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +25,7 @@ def app_for(root, max_batch=None):
     rules = jobs.policy(root)
     if max_batch is not None:
         rules.service.max_batch = max_batch
-    return io.service.create_app(root, rules, io.record.read_record(root))
+    return serving.app.create_app(root, rules, io.record.read_record(root))
 
 
 @pytest.fixture(scope="module")
@@ -163,12 +163,14 @@ def test_a_body_over_the_limit_is_413_and_a_full_batch_within_it_is_served(clien
 @pytest.fixture
 def live(served, monkeypatch):
     """The app under a real uvicorn with the production settings, with 0.5 s read deadlines."""
-    monkeypatch.setattr(io.guard, "HEADER_SECONDS", 0.5)
-    monkeypatch.setattr(io.guard, "BODY_SECONDS", 0.5)
+    monkeypatch.setattr(serving.guard, "HEADER_SECONDS", 0.5)
+    monkeypatch.setattr(serving.guard, "BODY_SECONDS", 0.5)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(app_for(served), host="127.0.0.1", port=port, **jobs.serve.UVICORN)
+    config = uvicorn.Config(
+        app_for(served), host="127.0.0.1", port=port, **serving.launcher.UVICORN
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -219,7 +221,7 @@ def test_a_client_trickling_its_body_does_not_hold_the_shutdown(live):
         live.thread.join(10)
         assert not live.thread.is_alive() and time.monotonic() - started < 3
     grace = core.kubernetes.GRACE_SECONDS
-    assert jobs.serve.UVICORN["timeout_graceful_shutdown"] <= grace - 5  # time left to exit
+    assert serving.launcher.UVICORN["timeout_graceful_shutdown"] <= grace - 5  # time left to exit
 
 
 @pytest.mark.parametrize(
@@ -259,18 +261,47 @@ def test_a_model_that_is_not_the_recorded_one_is_refused(served, fitted, tmp_pat
     with pytest.raises(
         core.ProjectError, match=r"model/model.onnx has sha256 \w+, the record says"
     ):
-        jobs.serve.serve(root)  # refused before the port opens
+        serving.launcher.serve(root)  # refused before the port opens
 
 
 def test_the_production_command_is_the_same_everywhere():
     dockerfile = (PROJECT / "Dockerfile").read_text()
     cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
-    assert json.loads(cmd.removeprefix("CMD ")) == jobs.serve.COMMAND
+    assert json.loads(cmd.removeprefix("CMD ")) == serving.launcher.command(Path("/app/.venv"))
+    assert "uv" not in dockerfile.split("\nFROM ")[-1].split()  # nor in the image at all
     if shutil.which("make"):
         # Without the directory lines a make that runs inside another make would print.
         dry_run = ["make", "--no-print-directory", "-s", "-n", "serve"]
         recipe = subprocess.run(dry_run, cwd=PROJECT, capture_output=True)
-        assert recipe.stdout.decode().strip() == " ".join(jobs.serve.COMMAND)
+        last = recipe.stdout.decode().strip().splitlines()[-1]
+        assert last == " ".join(serving.launcher.command(Path(".venv")))
+
+
+LOADED = """
+import json, sys
+from pathlib import Path
+from {package}.core.policy import load_policy
+from {package}.io.record import read_record
+from {package}.serving import app, launcher, model
+
+root, record = Path.cwd(), read_record(Path.cwd())
+app.create_app(root, load_policy(root / launcher.POLICY), record)
+model.load(root, record)
+print(json.dumps(sorted(set(name.split(".")[0] for name in sys.modules))))
+"""
+
+
+def test_the_service_loads_no_training_library(served):
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED.format(package=PACKAGE)],
+        cwd=served,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stdout))
+    assert {"fastapi", "onnxruntime"} <= loaded
+    assert loaded & {"pandas", "sklearn", "scipy", "pyarrow", "mlflow"} == set()
 
 
 def not_runtime_modules() -> set[str]:
@@ -385,12 +416,12 @@ def test_the_prediction_log_keeps_every_prediction_with_its_id(served, rows, mon
 
 def logged_row(value=1):
     """A row as the service hands it to the log."""
-    return SimpleNamespace(model_dump=lambda: {"a": value})
+    return SimpleNamespace(model_dump_json=lambda: json.dumps({"a": value}))
 
 
 def test_the_log_queue_is_bounded_in_rows_not_requests(tmp_path):
     dropped = []
-    log = io.prediction_log.PredictionLog(
+    log = serving.prediction_log.PredictionLog(
         tmp_path / "p.jsonl", capacity=1000, on_drop=dropped.append
     )  # not started: nothing leaves the queue
     log.write({"request_id": "a"}, [logged_row()] * 600, [{}] * 600)
@@ -410,7 +441,7 @@ def eventually(condition, seconds=5.0):
 def test_the_log_writer_survives_a_failed_write_rotates_and_flushes(tmp_path):
     folder = tmp_path / "logs"
     errors = []
-    log = io.prediction_log.PredictionLog(
+    log = serving.prediction_log.PredictionLog(
         folder / "p.jsonl", max_bytes=300, backups=2, on_error=lambda: errors.append(1)
     ).start()
     folder.rmdir()  # the first write finds no folder
@@ -420,7 +451,7 @@ def test_the_log_writer_survives_a_failed_write_rotates_and_flushes(tmp_path):
     folder.mkdir()
     for number in range(12):  # ~60 bytes a line: rotated at 300 bytes
         log.write({"request_id": str(number)}, [logged_row(number)], [{}])
-        time.sleep(io.prediction_log.PAUSE)
+        time.sleep(serving.prediction_log.PAUSE)
     log.close()  # writes what is queued
     assert log.failing is None and log.dropped == 2 and not log.writing
     files = [folder / name for name in ("p.jsonl.2", "p.jsonl.1", "p.jsonl")]

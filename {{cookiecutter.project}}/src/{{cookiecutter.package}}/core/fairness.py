@@ -1,7 +1,7 @@
 """Fairness across the groups of a sensitive attribute, measured with fairlearn.
 
-fairlearn is imported by the functions that measure: the policy, which the prediction service
-reads, only needs the names of the measures.
+fairlearn is imported by the functions that measure; the names a policy may bound are in
+``core/metrics.py``, which the prediction service reads without pandas.
 """
 
 from dataclasses import dataclass
@@ -11,10 +11,6 @@ import numpy as np
 import pandas as pd
 
 from .metrics import METRICS, Metric, metrics_for
-
-# Between-group measures a policy may bound; "<metric>_gap" (largest minus smallest group
-# value of any metric of the task) is accepted too.
-CLASSIFICATION_MEASURES = ("demographic_parity_difference", "equalized_odds_difference")
 
 
 @dataclass(frozen=True)
@@ -26,12 +22,6 @@ class Measured:
     value: float  # the model's
     floor: float  # a model predicting the truth exactly: what the data's own outcomes give
     bound: float
-
-
-def known_measures(task: str) -> list[str]:
-    """Names a policy may use under ``fairness`` for ``task``."""
-    gaps = [f"{name}_gap" for name in metrics_for(task)]
-    return (list(CLASSIFICATION_MEASURES) if task == "classification" else []) + gaps
 
 
 def measure(

@@ -91,6 +91,17 @@ def metrics_for(task: str) -> list[str]:
     return [name for name, metric in METRICS.items() if task in metric.tasks]
 
 
+# Between-group measures a policy may bound; "<metric>_gap" (largest minus smallest group
+# value of any metric of the task) is accepted too (``core/fairness.py`` measures them).
+CLASSIFICATION_MEASURES = ("demographic_parity_difference", "equalized_odds_difference")
+
+
+def known_measures(task: str) -> list[str]:
+    """Names a policy may use under ``fairness`` for ``task``."""
+    gaps = [f"{name}_gap" for name in metrics_for(task)]
+    return (list(CLASSIFICATION_MEASURES) if task == "classification" else []) + gaps
+
+
 def score_all(
     task: str, y_true: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None = None
 ) -> dict[str, float]:

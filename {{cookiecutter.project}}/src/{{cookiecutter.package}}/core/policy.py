@@ -7,8 +7,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import ProjectError
-from .fairness import known_measures
-from .metrics import METRICS, metrics_for
+from .metrics import METRICS, known_measures, metrics_for
 from .schema import DatasetSchema
 
 

@@ -7,8 +7,9 @@ import pandas as pd
 
 from ..core import ProjectError
 from ..core.policy import Policy
-from ..core.schema import DatasetSchema, problems
-from . import dataset
+from ..core.schema import DatasetSchema
+from ..core.tables import problems
+from . import dataset, sources
 from .files import read_json, sha256, shown, write_atomic, write_json
 
 DATA = Path("data/dataset.csv")
@@ -33,7 +34,7 @@ def fetch_dataset(root: Path, rules: Policy, say=lambda line: None) -> dict:
     """
     source = rules.data.source
     say(f"reading {shown(source)}")
-    frame = dataset.read_source(source, root)
+    frame = sources.read_source(source, root)
     say(f"read {len(frame)} rows and {len(frame.columns)} columns")
     if rules.data.target not in frame.columns:
         raise ProjectError(

@@ -1,26 +1,21 @@
-"""Where the data comes from, and what it must look like: ``policy.yaml`` and ``schema.yaml``.
+"""What the data must look like: ``schema.yaml``, checked against ``policy.yaml``.
 
-``data.source`` in the policy names the table: ``demo:arrests`` (scikit-lego's arrests data),
-``demo:diabetes`` (scikit-learn's diabetes data, unscaled), ``demo:wine`` (scikit-learn's wine
-data), or the path (relative to the project) or URL of a CSV or Parquet file. ``schema.yaml``
-declares its columns: ``make schema`` proposes it from the data, people review and commit it,
-and every task checks the data against it.
+``schema.yaml`` declares the columns of the table ``data.source`` names (``io/sources.py`` reads
+it): ``make schema`` proposes it from the data, people review and commit it, and every task
+checks the data against it. The prediction service reads it too, so this module needs no pandas.
 """
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import pandas as pd
 import yaml
 from pydantic import ValidationError
 
 from ..core import ProjectError
 from ..core.policy import Policy, describe, schema_problems
 from ..core.schema import Column, DatasetSchema
-from .files import read_yaml, shown, without_credentials, write_atomic
+from .files import read_yaml, write_atomic
 
 SCHEMA_FILE = Path("schema.yaml")
-FORMATS = (".csv", ".csv.gz", ".parquet")
 SCHEMA_HEADER = """\
 # The columns of the data (data/dataset.csv), checked by every task. `make schema` proposed it
 # from the data; review it (kinds, ranges, allowed values, descriptions) and commit it: it is
@@ -28,29 +23,6 @@ SCHEMA_HEADER = """\
 # nullable: true allows missing values. The prediction service refuses values outside ranges
 # and categories, so widen a range to what is plausible, not only what was seen.
 """
-
-
-def read_source(source: str, root: Path) -> pd.DataFrame:
-    """The table ``source`` names, read whole: a demo, or a CSV or Parquet file or URL."""
-    if source.startswith("demo:"):
-        name = source.removeprefix("demo:")
-        if name not in DEMOS:
-            raise ProjectError(f"data.source {source!r}: no such demo ({', '.join(DEMOS)})")
-        return DEMOS[name]()
-    is_url = len(urlsplit(source).scheme) > 1
-    where = source if is_url else str(root / source)
-    suffix = "".join(Path(urlsplit(source).path).suffixes[-2:]).lower()
-    if not suffix.endswith(FORMATS):
-        raise ProjectError(f"data.source {shown(source)}: read .csv, .csv.gz or .parquet files")
-    if not is_url and not Path(where).exists():
-        raise ProjectError(f"data.source {shown(source)}: file not found")
-    try:
-        if suffix.endswith(".parquet"):
-            return pd.read_parquet(where)
-        return pd.read_csv(where)
-    except (OSError, ValueError, ImportError) as error:
-        message = without_credentials(str(error).replace(source, shown(source))).splitlines()[0]
-        raise ProjectError(f"data.source {shown(source)}: cannot be read ({message})") from None
 
 
 def load_schema(root: Path, rules: Policy) -> DatasetSchema:
@@ -159,33 +131,3 @@ def write_schema(root: Path, columns: list[Column]) -> Path:
     )
     write_atomic(root / SCHEMA_FILE, text)
     return root / SCHEMA_FILE
-
-
-def _arrests() -> pd.DataFrame:
-    """scikit-lego's arrests data: 5,226 people arrested in Toronto for possessing marijuana."""
-    from sklego.datasets import load_arrests
-
-    return load_arrests(as_frame=True)
-
-
-def _diabetes() -> pd.DataFrame:
-    """scikit-learn's diabetes data, unscaled: 442 patients, progression one year on."""
-    from sklearn.datasets import load_diabetes
-
-    frame = load_diabetes(as_frame=True, scaled=False).frame
-    frame = frame.rename(columns={"target": "progression"})
-    frame["age"] = frame["age"].astype(int)
-    frame["sex"] = frame["sex"].astype(int).astype(str)
-    return frame
-
-
-def _wine() -> pd.DataFrame:
-    """scikit-learn's wine data: 178 wines of three cultivars grown in one region of Italy."""
-    from sklearn.datasets import load_wine
-
-    frame = load_wine(as_frame=True).frame
-    cultivars = {0: "Barolo", 1: "Grignolino", 2: "Barbera"}
-    return frame.assign(cultivar=frame.pop("target").map(cultivars))
-
-
-DEMOS = {"arrests": _arrests, "diabetes": _diabetes, "wine": _wine}

@@ -1,6 +1,7 @@
 """Start the prediction service the way production runs it, and stop it.
 
-``SERVICE_TARGET`` chooses how: ``process`` (the default) runs exactly ``make serve``'s command;
+``SERVICE_TARGET`` chooses how: ``process`` (the default) runs exactly ``make serve``'s command
+inside a cgroup holding the policy's memory and CPU (``io/cgroups.py``), when one can be made;
 ``container`` builds the Docker image ``SERVICE_IMAGE`` from the Dockerfile (a cache hit when it
 was just built) and runs it with the policy's memory and CPU as cgroup limits. Nothing else
 differs: the load gate and the release smoke test call ``start`` and talk HTTP to the port.
@@ -13,6 +14,8 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -21,8 +24,10 @@ from typing import Callable
 
 from .. import PROJECT
 from ..core import ProjectError
+from ..core.load import Confined
 from ..core.policy import LoadGate
-from ..jobs.serve import COMMAND
+from ..serving.launcher import command
+from . import cgroups
 
 IMAGE = f"{PROJECT}:local"
 STARTUP_SECONDS = 60
@@ -39,6 +44,11 @@ class Service:
     running: Callable[[], bool]
     stop: Callable[[], None]
     last_words: Callable[[], str]
+    # Once stopped: how it was confined, and what the kernel counted meanwhile.
+    confined: Callable[[], Confined]
+    # Its return code (None where unknown) and when (time.monotonic()) it ended, if it has.
+    ended: Callable[[], tuple[int | None, float] | None] = lambda: None
+    ready_seconds: float = 0.0  # from start to a healthy /health
 
     def url(self, path: str) -> str:
         """The address of ``path`` on this service."""
@@ -58,23 +68,40 @@ def image() -> str:
     return os.environ.get("SERVICE_IMAGE") or IMAGE
 
 
+class Stopped(ProjectError):
+    """The service ended before it was healthy: how, and how it was confined."""
+
+    def __init__(self, message: str, returncode: int | None, seconds: float):
+        """``returncode`` after ``seconds`` of startup."""
+        super().__init__(message)
+        self.returncode = returncode
+        self.seconds = seconds
+        self.confined: Confined | None = None
+
+
 def start(root: Path, limits: LoadGate, log_path: Path) -> Service:
     """Start the service on a free loopback port and wait until ``/health`` says ready."""
     port = _free_port()
+    started = time.monotonic()
     if target() == "container":
         service = _container(root, port, limits)
     else:
-        service = _process(root, port, log_path)
+        service = _process(root, port, log_path, limits)
     try:
-        _wait_healthy(service)
+        _wait_healthy(service, started)
+    except Stopped as stopped:
+        service.stop()
+        stopped.confined = service.confined()
+        raise
     except BaseException:
         service.stop()
         raise
+    service.ready_seconds = time.monotonic() - started
     return service
 
 
-def _process(root: Path, port: int, log_path: Path) -> Service:
-    """The production command as a local process group, its output in ``log_path``.
+def _process(root: Path, port: int, log_path: Path, limits: LoadGate) -> Service:
+    """The production command as a local process group in a cgroup, its output in ``log_path``.
 
     Its prediction log is ``predictions.jsonl`` beside ``log_path``: written, so its cost is
     measured, but away from the production log.
@@ -85,24 +112,66 @@ def _process(root: Path, port: int, log_path: Path) -> Service:
     predictions.unlink(missing_ok=True)  # this run's predictions only
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
     env["PREDICTION_LOG"] = str(predictions)
+    cell = cgroups.create(f"{PROJECT}-{port}", limits)
     try:
         child = subprocess.Popen(
-            COMMAND, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            cell.wrap(command(Path(sys.prefix))),
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     except OSError as error:
         log.close()
+        cell.close()
         raise ProjectError(f"the service did not start: {error}") from None
+    ends = _watch(child.pid)
+    counted: list[Confined] = []
 
     def stop() -> None:
         try:
             stop_group(child, timeout=10)
         finally:
             log.close()
+            if not counted:
+                counted.append(cell.close())
 
     def last_words() -> str:
         return last_line(log_path.read_text(encoding="utf-8"))
 
-    return Service(port, child.pid, lambda: child.poll() is None, stop, last_words)
+    def ended() -> tuple[int, float] | None:
+        if child.poll() is None:
+            return None
+        return child.returncode, ends[0] if ends else time.monotonic()
+
+    return Service(
+        port,
+        child.pid,
+        lambda: child.poll() is None,
+        stop,
+        last_words,
+        confined=lambda: counted[0],
+        ended=ended,
+    )
+
+
+def _watch(pid: int) -> list[float]:
+    """A list that gets the time (``time.monotonic()``) child ``pid`` ends, whoever ends it.
+
+    The child is not reaped (``WNOWAIT``): its ``Popen`` still reads its return code.
+    """
+    ends: list[float] = []
+
+    def wait() -> None:
+        try:
+            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        except ChildProcessError:  # reaped already by its Popen
+            pass
+        ends.append(time.monotonic())
+
+    threading.Thread(target=wait, name="service-watch", daemon=True).start()
+    return ends
 
 
 def stop_group(child: subprocess.Popen, timeout: float) -> None:
@@ -146,6 +215,9 @@ def _container(root: Path, port: int, limits: LoadGate) -> Service:
     def stop() -> None:
         _docker("rm", "--force", name)
 
+    def confined() -> Confined:
+        return Confined("Docker container", limits.max_rss_mb, limits.max_cpu_percent)
+
     try:
         pid = int(json.loads(_docker("inspect", name))[0]["State"]["Pid"])
     except BaseException:
@@ -157,6 +229,7 @@ def _container(root: Path, port: int, limits: LoadGate) -> Service:
         lambda: bool(_docker("ps", "--quiet", "--filter", f"name={name}")),
         stop,
         lambda: last_line(_docker("logs", "--tail", "5", name, output="both")),
+        confined,
     )
 
 
@@ -186,11 +259,16 @@ def _docker(*args: str, output: str = "stdout") -> str:
     return (done.stdout + (done.stderr if output == "both" else "")).strip()
 
 
-def _wait_healthy(service: Service) -> None:
+def _wait_healthy(service: Service, started: float) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if not service.running():
-            raise ProjectError(f"the service stopped at startup: {service.last_words()}")
+            returncode, when = service.ended() or (None, time.monotonic())
+            raise Stopped(
+                f"the service stopped at startup: {service.last_words()}",
+                returncode,
+                when - started,
+            )
         try:
             with urllib.request.urlopen(service.url("/health"), timeout=1) as answer:
                 if answer.status == 200:

@@ -1,8 +1,8 @@
 """Production traffic for ``make monitor``: the predictions served, and labels joined by id.
 
 Inputs (``MONITOR_INPUTS``) are the service's prediction log, JSON lines as
-``io/prediction_log.py`` writes them, named ``*.jsonl`` or ``*.ndjson`` (a local log is read with
-its rotated older files), or else a CSV table with the model's input columns; a table's ``id``,
+``serving/prediction_log.py`` writes them, named ``*.jsonl`` or ``*.ndjson`` (a local log is read
+with its rotated older files), or else a CSV table with the model's input columns; a table's ``id``,
 ``time`` (seconds since the epoch), ``model_version`` and target columns are used when present.
 Labels (``MONITOR_LABELS``) are a CSV of ``id`` and the target column, e.g. outcomes recorded
 later. Both may be a path or a URL pandas can read: https://, or s3:// and the like once the
@@ -21,7 +21,7 @@ from ..core import ProjectError
 from ..core.schema import DatasetSchema
 from .data import check, encode_target
 from .files import shown, without_credentials
-from .prediction_log import DEFAULT as DEFAULT_INPUTS
+from ..serving.prediction_log import DEFAULT as DEFAULT_INPUTS
 
 DEFAULT_LABELS = Path("logs/labels.csv")
 LOG_KEYS = ["id", "time", "model_version", "features", "output"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import ProjectError
-from ..core.schema import infer
+from ..core.tables import infer
 from ..io import dataset
 from ..io.data import snapshot
 from . import policy

@@ -1,11 +1,14 @@
 """Gate ``load``: the service, started with the production command, under a Locust load.
 
-The service runs exactly as ``make serve`` runs it, or, with ``SERVICE_TARGET=container``, as
-its Docker image runs it under the policy's cgroup limits (``io/server.py``). Locust
-(``locustfile.py``) drives it headless for the policy's users and seconds while psutil samples
-the CPU and memory of the service's processes. Locust's HTML and CSV reports, the service's log,
-its prediction log (synthetic traffic, kept out of the production log that ``make monitor``
-judges) and a resource summary go to ``reports/load/``.
+The service runs exactly as ``make serve`` runs it, inside a cgroup holding the policy's memory
+and CPU (``io/cgroups.py``: v2, v1 or a systemd scope, whichever this machine allows), or, with
+``SERVICE_TARGET=container``, as its Docker image runs it under the same limits
+(``io/server.py``). Locust (``locustfile.py``) drives it headless for the policy's users and
+seconds while psutil samples the CPU and memory of the service's processes; the verdict
+(``core/load.py``) names the confinement, and an OOM kill or CPU throttling by the kernel, in
+words. Locust's HTML and CSV reports, the service's log, its prediction log (synthetic traffic,
+kept out of the production log that ``make monitor`` judges) and a resource summary go to
+``reports/load/``.
 """
 
 import csv
@@ -14,10 +17,12 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from ...core import ProjectError
-from ...core.gates import GateResult, Table, listing
+from ...core.gates import GateResult
+from ...core.load import Ended, verdict
 from ...io import server
 from ...io.data import holdout_rows
 from ...io.files import write_atomic, write_json
@@ -26,61 +31,32 @@ from ..manifests import limit_problems
 
 REPORTS = Path("reports/load")
 LOCUSTFILE = Path("locustfile.py")
-COLUMNS = ["measure", "value", "limit", "verdict"]
 
 
 def check(root: Path) -> GateResult:
-    """Start the service, load it, judge latency, throughput, failures, CPU and memory."""
+    """Start the service confined, load it, judge latency, throughput, failures, CPU, memory."""
     rules = policy(root)
     limits = rules.gates.load
-    target = server.target()
     reports = root / REPORTS
     reports.mkdir(parents=True, exist_ok=True)
-    stats, resources = _run(root, rules, reports)
-    write_json(reports / "resources.json", resources)
-
-    checks = [  # measure, value, limit, whether the value must stay at or below the limit
-        ("p95 latency (ms)", stats["p95_ms"], limits.p95_ms, True),
-        ("failure ratio", stats["failure_ratio"], limits.max_failure_ratio, True),
-        ("requests per second", stats["rps"], limits.min_rps, False),
-        ("peak CPU (%)", resources["peak_cpu_percent"], limits.max_cpu_percent, True),
-        ("peak RSS (MB)", resources["peak_rss_mb"], limits.max_rss_mb, True),
-    ]
-    rows, problems = [], []
-    for name, value, limit, at_most in checks:
-        good = value <= limit if at_most else value >= limit
-        bound = f"{'<=' if at_most else '>='} {limit:g}"
-        rows.append([name, value, bound, "pass" if good else "fail"])
-        if not good:
-            problems.append(f"{name} {value:.4g} misses {bound}")
-    # The cluster must hold the service to the limits it was measured against.
     drift = limit_problems(root, rules)
-    rows.append(["Kubernetes limits", "differ" if drift else "agree", "policy", _verdict(drift)])
-    problems += drift
-    figures = {"target": target, "users": limits.users, "seconds": limits.seconds, **stats}
-    figures |= {key: resources[key] for key in ("peak_cpu_percent", "mean_cpu_percent")}
-    figures["peak_rss_mb"] = resources["peak_rss_mb"]
-    table = Table(COLUMNS, rows)
-    if problems:
-        return GateResult("load", False, f"under load: {listing(problems)}", figures, table)
-    reason = (
-        f"{limits.users} users for {limits.seconds} s: {stats['rps']:.0f} requests/s, p95 "
-        f"{stats['p95_ms']:g} ms, {stats['failures']} failures, peak CPU "
-        f"{resources['peak_cpu_percent']:.0f}%, peak RSS {resources['peak_rss_mb']:.0f} MB."
-    )
-    return GateResult("load", True, reason, figures, table)
-
-
-def _verdict(problems: list[str]) -> str:
-    return "fail" if problems else "pass"
-
-
-def _run(root: Path, rules, reports: Path) -> tuple[dict, dict]:
-    """Start the service, sample it while Locust loads it, stop it: Locust's totals, resources."""
     # Locust's rows, picked before the service starts: Locust then starts in a second.
     write_atomic(reports / "rows.json", json.dumps(holdout_rows(root, rules)))
-    service = server.start(root, rules.gates.load, reports / "service.log")
-    sampler = None
+    try:
+        service = server.start(root, limits, reports / "service.log")
+    except server.Stopped as stopped:
+        ended = Ended(stopped.returncode, stopped.seconds, "startup")
+        return verdict(limits, None, None, stopped.confined, ended, drift)
+    stats, resources, ended = _run(root, rules, reports, service)
+    write_json(reports / "resources.json", resources)
+    result = verdict(limits, stats, resources, service.confined(), ended, drift)
+    result.figures |= {"target": server.target(), "ready_seconds": service.ready_seconds}
+    return result
+
+
+def _run(root: Path, rules, reports: Path, service: server.Service) -> tuple:
+    """Sample the service while Locust loads it, stop it: Locust's totals, resources, its end."""
+    sampler, loaded = None, time.monotonic()
     try:
         sampler = _sampler(service.pid)
         sampler.start()
@@ -88,11 +64,15 @@ def _run(root: Path, rules, reports: Path) -> tuple[dict, dict]:
     finally:
         if sampler is not None:
             sampler.stop()
+        ended = service.ended()  # before the gate stops it: did it end by itself?
         service.stop()
     (reports / "locust.log").write_text(locust.stdout + locust.stderr, encoding="utf-8")
     if locust.returncode not in (0, 1):  # 1: the run missed a limit, judged here in detail
         raise ProjectError(f"Locust failed: {server.last_line(locust.stderr)}")
-    return _stats(reports / "locust_stats.csv"), sampler.summary()
+    if ended is not None:
+        returncode, when = ended
+        ended = Ended(returncode, max(0.0, when - loaded), "load")
+    return _stats(reports / "locust_stats.csv"), sampler.summary(), ended
 
 
 def _locust(root: Path, port: int, limits, reports: Path) -> subprocess.CompletedProcess:

@@ -21,6 +21,10 @@ class Telemetry:
         """Metrics for a ``task`` model of ``version``; ``value_buckets`` for regression."""
         self.registry = CollectorRegistry()
         self.version = version
+        # Labelled series, looked up once each: prometheus-client's labels() takes a lock and
+        # builds a key on every call, a measurable share of a request's time.
+        self._answered: dict[tuple[str, int], tuple] = {}
+        self._predicted: dict[str, object] = {}
         self.requests = Counter(
             "service_requests",
             "Requests answered, by endpoint and status.",
@@ -69,16 +73,28 @@ class Telemetry:
     def answered(self, path: str, status: int, seconds: float) -> None:
         """Count one answered request."""
         endpoint = path if path in ENDPOINTS else "other"
-        self.requests.labels(endpoint, str(status), self.version).inc()
-        self.latency.labels(endpoint, self.version).observe(seconds)
+        series = self._answered.get((endpoint, status))
+        if series is None:  # a few endpoints times a few statuses: a bounded dict
+            series = self._answered[endpoint, status] = (
+                self.requests.labels(endpoint, str(status), self.version),
+                self.latency.labels(endpoint, self.version),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
     def predicted(self, outputs: list[dict]) -> None:
         """Count a request's predictions."""
-        for output in outputs:
-            if self._labels is not None:
-                self._labels.labels(output["label"], self.version).inc()
-            elif self._values is not None:
+        if self._labels is None:
+            for output in outputs:
                 self._values.observe(output["value"])
+            return
+        for output in outputs:
+            series = self._predicted.get(output["label"])
+            if series is None:  # the model's classes: a bounded dict
+                series = self._predicted[output["label"]] = self._labels.labels(
+                    output["label"], self.version
+                )
+            series.inc()
 
     def exposition(self) -> bytes:
         """The metrics in Prometheus' text format."""

@@ -1,31 +1,27 @@
-"""``make serve``: the prediction service, one uvicorn process on uvloop and httptools."""
+"""``make serve``: the prediction service, one uvicorn process on uvloop and httptools.
+
+The image, ``make serve`` and the load gate start it alike: the environment's own entry point,
+``<environment>/bin/<project> serve``, which loads the runtime dependencies alone. No make, uv
+or shell stays in the process tree: the service is the process that receives SIGTERM.
+"""
 
 import os
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from .. import PACKAGE, PROJECT
 from ..core import ProjectError
 from ..core.kubernetes import GRACE_SECONDS
-from ..io import onnx_model
+from ..core.policy import load_policy
 from ..io.record import read_record
-from . import policy
+from .model import read
 
-# The production command: `make serve`, the Dockerfile and the load gate run exactly this. It
-# needs the runtime dependencies alone, no dependency group.
-COMMAND = [
-    "uv",
-    "run",
-    "--locked",
-    "--no-default-groups",
-    PROJECT,
-    "serve",
-]
+POLICY = Path("policy.yaml")
 # One process on uvloop and httptools, without access log: what the service runs with. The
-# protocol is httptools with header and body deadlines and a header size limit (io/guard.py).
+# protocol is httptools with header and body deadlines and a header size limit (guard.py).
 UVICORN: dict[str, Any] = {
     "loop": "uvloop",
-    "http": f"{PACKAGE}.io.guard:Protocol",
+    "http": f"{PACKAGE}.serving.guard:Protocol",
     "workers": 1,
     "access_log": False,
     "server_header": False,
@@ -36,6 +32,15 @@ UVICORN: dict[str, Any] = {
     # Deployment's grace period ends in a SIGKILL.
     "timeout_graceful_shutdown": GRACE_SECONDS - 10,
 }
+
+
+def command(environment: Path) -> list[str]:
+    """The production command in ``environment`` (a virtual environment's directory).
+
+    The image runs ``/app/.venv``'s, ``make serve`` the project's ``.venv``'s, the load gate its
+    own interpreter's.
+    """
+    return [str(environment / "bin" / PROJECT), "serve"]
 
 
 def address() -> tuple[str, int]:
@@ -51,11 +56,11 @@ def serve(root: Path) -> str:
     """Serve the record's exported model until stopped; refuses a model that is not the record's."""
     import uvicorn
 
-    from ..io.service import create_app
+    from .app import create_app
 
-    rules = policy(root)
+    rules = load_policy(root / POLICY)
     record = read_record(root).to_json()
-    onnx_model.read(root, record)  # a wrong model stops here, in one line, before the port opens
+    read(root, record)  # a wrong model stops here, in one line, before the port opens
     host, port = address()
     uvicorn.run(create_app(root, rules, record), host=host, port=port, **UVICORN)
     return "service stopped"

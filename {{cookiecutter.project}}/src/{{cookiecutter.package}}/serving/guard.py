@@ -1,7 +1,7 @@
 """Limits for hostile or broken clients: the size of what they send, and the time they take.
 
 uvicorn bounds the requests served at once (``limit_concurrency``), idle keep-alive connections
-and the graceful shutdown (``jobs/serve.py``), but not the bytes or the time a client takes to
+and the graceful shutdown (``launcher.py``), but not the bytes or the time a client takes to
 send its headers, nor a body's size or time: trickled headers or bodies hold a connection for
 ever, and a 50 MB body is read and parsed whole. ``Protocol``, uvicorn's httptools protocol,
 answers 408 to headers not complete within ``HEADER_SECONDS`` of the connection or the request's
