@@ -7,6 +7,7 @@ counters); this module only judges them.
 """
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from .gates import GateResult, Table, listing
 from .policy import LoadGate
@@ -52,12 +53,12 @@ class Ended:
 def ending(ended: Ended, confined: Confined) -> str:
     """Why the service ended, in words: the kernel's OOM kill at the limit, a signal, a status."""
     after = f"after {ended.seconds:.1f} s of {ended.phase}"
-    if ended.returncode is None and not confined.oom_kills:
-        return f"the service stopped {after}"
     if confined.oom_kills or (ended.returncode == SIGKILL and confined.kind):
         return (
             f"the service was killed by the kernel at its {confined.memory_mb:g} MB limit {after}"
         )
+    if ended.returncode is None:
+        return f"the service stopped {after}"
     if ended.returncode < 0:
         return f"the service was killed by signal {-ended.returncode} {after}"
     return f"the service exited with status {ended.returncode} {after}"
@@ -76,8 +77,8 @@ def throttling(confined: Confined) -> str:
 
 def verdict(
     limits: LoadGate,
-    stats: dict | None,
-    resources: dict | None,
+    stats: dict[str, Any] | None,
+    resources: dict[str, Any] | None,
     confined: Confined,
     ended: Ended | None = None,
     drift: tuple[str, ...] | list[str] = (),
@@ -117,7 +118,7 @@ def verdict(
     figures["confinement"] = asdict(confined)
     figures["ended"] = None if ended is None else asdict(ended)
     table = Table(COLUMNS, rows)
-    if problems:
+    if problems or stats is None or resources is None:
         where = "under load" if stats is not None else "at startup"
         return GateResult(
             "load", False, f"{where}: {listing(problems)} ({kernel}).", figures, table
@@ -131,5 +132,5 @@ def verdict(
     return GateResult("load", True, reason, figures, table)
 
 
-def _mark(problems) -> str:
+def _mark(problems: object) -> str:
     return "fail" if problems else "pass"

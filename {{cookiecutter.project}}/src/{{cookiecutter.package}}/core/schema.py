@@ -5,7 +5,7 @@ Kinds: ``number``, ``integer``, ``category`` (with its allowed values) are model
 """
 
 from collections.abc import Hashable
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

@@ -22,6 +22,7 @@ import numpy as np
 from fastapi import Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, create_model
 
@@ -37,7 +38,7 @@ from .telemetry import Measured, Telemetry
 log = logging.getLogger("uvicorn.error")
 # FastAPI's own OpenTelemetry hooks, off: the service's metrics are Prometheus' (/metrics), and
 # looking up OpenTelemetry's providers on every request cost a fifth of the framework's time.
-NO_OPENTELEMETRY = {"tracing": False, "metrics": False, "logs": False}
+NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 class Batcher:

@@ -7,6 +7,7 @@ never collide.
 """
 
 import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
@@ -24,7 +25,7 @@ class Telemetry:
         # Labelled series, looked up once each: prometheus-client's labels() takes a lock and
         # builds a key on every call, a measurable share of a request's time.
         self._answered: dict[tuple[str, int], tuple] = {}
-        self._predicted: dict[str, object] = {}
+        self._predicted: dict[str, Any] = {}
         self.requests = Counter(
             "service_requests",
             "Requests answered, by endpoint and status.",
@@ -84,14 +85,16 @@ class Telemetry:
 
     def predicted(self, outputs: list[dict]) -> None:
         """Count a request's predictions."""
-        if self._labels is None:
+        labels, values = self._labels, self._values
+        if values is not None:
             for output in outputs:
-                self._values.observe(output["value"])
+                values.observe(output["value"])
+        if labels is None:
             return
         for output in outputs:
             series = self._predicted.get(output["label"])
             if series is None:  # the model's classes: a bounded dict
-                series = self._predicted[output["label"]] = self._labels.labels(
+                series = self._predicted[output["label"]] = labels.labels(
                     output["label"], self.version
                 )
             series.inc()

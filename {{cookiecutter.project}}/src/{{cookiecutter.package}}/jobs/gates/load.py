@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ...core import ProjectError
 from ...core.gates import GateResult
-from ...core.load import Ended, verdict
+from ...core.load import Confined, Ended, verdict
 from ...io import server
 from ...io.data import holdout_rows
 from ...io.files import write_atomic, write_json
@@ -46,7 +46,8 @@ def check(root: Path) -> GateResult:
         service = server.start(root, limits, reports / "service.log")
     except server.Stopped as stopped:
         ended = Ended(stopped.returncode, stopped.seconds, "startup")
-        return verdict(limits, None, None, stopped.confined, ended, drift)
+        confined = stopped.confined or Confined("", limits.max_rss_mb, limits.max_cpu_percent)
+        return verdict(limits, None, None, confined, ended, drift)
     stats, resources, ended = _run(root, rules, reports, service)
     write_json(reports / "resources.json", resources)
     result = verdict(limits, stats, resources, service.confined(), ended, drift)
@@ -69,10 +70,11 @@ def _run(root: Path, rules, reports: Path, service: server.Service) -> tuple:
     (reports / "locust.log").write_text(locust.stdout + locust.stderr, encoding="utf-8")
     if locust.returncode not in (0, 1):  # 1: the run missed a limit, judged here in detail
         raise ProjectError(f"Locust failed: {server.last_line(locust.stderr)}")
+    stopped = None
     if ended is not None:
         returncode, when = ended
-        ended = Ended(returncode, max(0.0, when - loaded), "load")
-    return _stats(reports / "locust_stats.csv"), sampler.summary(), ended
+        stopped = Ended(returncode, max(0.0, when - loaded), "load")
+    return _stats(reports / "locust_stats.csv"), sampler.summary(), stopped
 
 
 def _locust(root: Path, port: int, limits, reports: Path) -> subprocess.CompletedProcess:
