@@ -90,28 +90,14 @@ class TestStandards:
         """black, flake8, mypy and hadolint (the Dockerfile), as `make lint` runs them."""
         run("make lint", cwd=trained("classification"), env=ENV)
 
-    def test_flake8_violation_is_named_by_file_and_line(self, trained):
+    def test_style_and_documentation_problems_are_named_by_file_and_line(self, trained):
+        """An unused import, a public function without a docstring and a README without a
+        required section, judged in one run."""
         project = trained("classification")
         with changed(project):
+            edit(project / "README.md", "## Gates\n", "## Checks\n")
             target = package(project) / "core" / "metrics.py"
             edit(target, "import numpy as np\n", "import os\nimport numpy as np\n")
-            report = gate(project, "standards")
-        assert not report["passed"]
-        assert re.search(
-            r"core/metrics\.py:\d+:\d+: F401 'os' imported but unused", report["reason"]
-        )
-
-    def test_unformatted_code_fails(self, trained):
-        project = trained("classification")
-        with changed(project):
-            target = package(project) / "io" / "files.py"
-            edit(target, "    digest = hashlib.sha256()", "    digest = hashlib.sha256(  )")
-            report = gate(project, "standards")
-        assert not report["passed"] and "io/files.py is not black-formatted" in report["reason"]
-
-    def test_public_function_without_docstring_fails(self, trained):
-        project = trained("classification")
-        with changed(project):
             target = package(project) / "core" / "features.py"
             docstring = re.search(
                 r'\n    """Scale numeric columns.*?"""', target.read_text(), flags=re.S
@@ -120,16 +106,21 @@ class TestStandards:
             report = gate(project, "standards")
         assert not report["passed"]
         assert re.search(
+            r"core/metrics\.py:\d+:\d+: F401 'os' imported but unused", report["reason"]
+        )
+        assert re.search(
             r"core/features\.py:\d+:\d+: D103 Missing docstring in public function",
             report["reason"],
         )
+        assert report["reason"].endswith("README.md has no '## Gates' section")
 
-    def test_missing_readme_section_fails(self, trained):
+    def test_unformatted_code_fails(self, trained):
         project = trained("classification")
         with changed(project):
-            edit(project / "README.md", "## Gates\n", "## Checks\n")
+            target = package(project) / "io" / "files.py"
+            edit(target, "    digest = hashlib.sha256()", "    digest = hashlib.sha256(  )")
             report = gate(project, "standards")
-        assert not report["passed"] and "README.md has no '## Gates' section" in report["reason"]
+        assert not report["passed"] and "io/files.py is not black-formatted" in report["reason"]
 
 
 @pytest.mark.xdist_group("gates-a")
