@@ -16,7 +16,13 @@ import uvicorn
 from sklearn.base import clone
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }} import PACKAGE, core, io, jobs, serving
+from {{ cookiecutter.package }} import (
+    PACKAGE,
+    core,
+    io,
+    jobs,
+    serving,
+)
 
 PROJECT = Path(__file__).resolve().parents[1]
 
