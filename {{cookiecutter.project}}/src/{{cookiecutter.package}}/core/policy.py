@@ -84,8 +84,11 @@ class ReproduceGate(Strict):
 
 
 class AccuracyGate(Strict):
-    """How much worse than the champion a candidate may be, judged beyond holdout noise; how much
-    better than a trivial model it must be; how far the served model may be from the record."""
+    """What the candidate is judged against, beyond the thresholds.
+
+    The champion (how much worse it may be, beyond holdout noise), a trivial model (how much
+    better it must be) and its own record (how far the served model's scores may be from it).
+    """
 
     champion_tolerance: dict[str, float]
     confidence: float = Field(gt=0.5, lt=1)

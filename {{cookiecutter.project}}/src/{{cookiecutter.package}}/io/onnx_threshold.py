@@ -43,8 +43,12 @@ def _convert(scope, operator, container) -> None:
     inner = scope.declare_local_operator(sklearn_operator_name_map[type(model.estimator_)])
     inner.raw_operator = model.estimator_
     inner.inputs = operator.inputs
-    probabilities = scope.declare_local_variable("inner_probabilities", type(operator.outputs[1].type)())
-    inner.outputs.extend([scope.declare_local_variable("inner_label", Int64TensorType()), probabilities])
+    probabilities = scope.declare_local_variable(
+        "inner_probabilities", type(operator.outputs[1].type)()
+    )
+    inner.outputs.extend(
+        [scope.declare_local_variable("inner_label", Int64TensorType()), probabilities]
+    )
 
     def constant(name: str, values: list, kind: int, shape: list[int]) -> str:
         unique = scope.get_unique_variable_name(name)
@@ -52,12 +56,21 @@ def _convert(scope, operator, container) -> None:
         return unique
 
     def node(kind: str, inputs: list[str], output: str, **attributes) -> str:
-        container.add_node(kind, inputs, output, name=scope.get_unique_operator_name(kind), **attributes)
+        container.add_node(
+            kind, inputs, output, name=scope.get_unique_operator_name(kind), **attributes
+        )
         return output
 
-    column = [constant(name, [value], TensorProto.INT64, [1]) for name, value in (("start", 1), ("end", 2), ("axis", 1))]
-    positive = node("Slice", [probabilities.onnx_name, *column], scope.get_unique_variable_name("positive"))
-    threshold = constant("threshold", [float(np.float32(model.best_threshold_))], TensorProto.FLOAT, [])
+    column = [
+        constant(name, [value], TensorProto.INT64, [1])
+        for name, value in (("start", 1), ("end", 2), ("axis", 1))
+    ]
+    positive = node(
+        "Slice", [probabilities.onnx_name, *column], scope.get_unique_variable_name("positive")
+    )
+    threshold = constant(
+        "threshold", [float(np.float32(model.best_threshold_))], TensorProto.FLOAT, []
+    )
     above = node("GreaterOrEqual", [positive, threshold], scope.get_unique_variable_name("above"))
     label = node("Cast", [above], scope.get_unique_variable_name("label"), to=TensorProto.INT64)
     flat = constant("flat", [-1], TensorProto.INT64, [1])

@@ -23,7 +23,10 @@ def train(root: Path) -> dict:
     pipeline = build_pipeline(features, seed=rules.data.seed)
     x, y = parts.x_train, parts.y_train
     pipeline.fit(x, y)
-    rows = {"fit": fingerprint(frame, x.index), "holdout": fingerprint(frame, parts.x_holdout.index)}
+    rows = {
+        "fit": fingerprint(frame, x.index),
+        "holdout": fingerprint(frame, parts.x_holdout.index),
+    }
 
     origin = provenance(root)
     params = {**PARAMS, "seed": rules.data.seed, "holdout": rules.data.holdout}
