@@ -68,9 +68,10 @@ def check(root: Path) -> GateResult:
     rival_outputs = None if model is None else outputs(model, data.x, rules.task)
 
     failures, note = _honesty(root, data, parts, champion)
-    rows = []
-    mismatch = served_mismatch(scores, recorded, rules.gates.accuracy.served_tolerance)
+    first = {name: scores[name] for name in [*rules.thresholds, *scores]}  # thresholded first
+    mismatch = served_mismatch(first, recorded, rules.gates.accuracy.served_tolerance)
     failures += [mismatch] if mismatch else []
+    rows = []
     for name, threshold in rules.thresholds.items():
         row, problems = _judge(
             name, threshold.bound, scores[name], y, candidate, rival_outputs, rules
