@@ -11,6 +11,7 @@ was fitted and judged on against it.
 import json
 from pathlib import Path
 
+import numpy as np
 from pydantic import ValidationError
 
 from ...core import ProjectError, inputs
@@ -60,7 +61,7 @@ def check(root: Path) -> GateResult:
     data = holdout(root)
     rules, y = data.rules, data.y.to_numpy()
     parts = split(data.frame, data.schema, rules)  # derived here, whatever training did
-    candidate = served(root, data)
+    candidate = onnx_model.load(root, data.record).predict(served_inputs(data))
     scores = score_all(rules.task, y, *candidate)
     trivial = score_all(rules.task, y, *baseline(rules.task, parts))
     recorded = data.record.get("metrics", {})
@@ -109,12 +110,13 @@ def check(root: Path) -> GateResult:
     return GateResult("accuracy", True, reason, figures, table)
 
 
-def served(root: Path, data: Holdout) -> tuple:
-    """The exported model's outputs for the holdout rows as ``data/`` holds them.
+def served_inputs(data: Holdout) -> dict[str, np.ndarray]:
+    """The holdout rows as ``data/`` holds them, made the exported model's inputs the service's way.
 
-    The rows are taken from the data as read, not from any copy training made, and go the
-    service's way: a request row each (a missing value as null), validated by the service's
-    request model, turned into the model's inputs by the function the service calls.
+    The rows are taken from the data as read, not from any copy training made. Each becomes a
+    request row (a missing value as null), is validated by the service's request model and
+    turned into model inputs by the function the service calls. Any exported model of these
+    features (the candidate's, the champion's) takes them.
     """
     features = data.schema.features(exclude=data.rules.data.excluded_features)
     row = inputs.row_model(features)
@@ -128,8 +130,7 @@ def served(root: Path, data: Holdout) -> tuple:
             raise ProjectError(
                 f"row {number} of data/ is refused by the service: {first['loc']} {first['msg']}"
             ) from None
-    model = onnx_model.load(root, data.record)
-    return model.predict(inputs.columns(requests, features))
+    return inputs.columns(requests, features)
 
 
 def baseline(task: str, parts: Split) -> tuple:
