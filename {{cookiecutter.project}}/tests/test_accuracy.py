@@ -22,6 +22,9 @@ def test_served_scores_within_the_tolerance_of_the_record_pass_and_beyond_it_fai
     reason = core.accuracy.served_mismatch({"roc_auc": 0.6680, "log_loss": 0.4530}, recorded, 1e-3)
     assert "scores roc_auc 0.668 (record 0.7), log_loss 0.453 (record 0.42)" in reason
     assert "beyond the tolerance 0.001" in reason
+    large = {"mse": 2842.75}  # relative to the value: float32 moves an MSE in the thousands
+    assert core.accuracy.served_mismatch({"mse": 2842.76}, large, 1e-3) is None
+    assert "mse 2846 (record 2843)" in core.accuracy.served_mismatch({"mse": 2846.0}, large, 1e-3)
 
 
 def test_a_record_without_a_served_metric_is_named():

@@ -42,12 +42,18 @@ def served_mismatch(
     """Why the served model's scores are not the record's, or None if each is within tolerance.
 
     ``served`` are the scores of the exported model on the raw holdout rows, ``recorded`` the
-    ones ``make evaluate`` wrote. The first three that differ are named, with both figures.
+    ones ``make evaluate`` wrote. The tolerance is relative to the value where it is larger
+    than 1 (a mean squared error in a target's units, say). The first three that differ are
+    named, with both figures.
     """
     missing = [name for name in served if name not in recorded]
     if missing:
         return f"the record has no {', '.join(missing)} (run `make evaluate`)"
-    apart = [name for name in served if abs(served[name] - recorded[name]) > tolerance]
+    apart = [
+        name
+        for name in served
+        if abs(served[name] - recorded[name]) > tolerance * max(1.0, abs(recorded[name]))
+    ]
     if not apart:
         return None
     figures = ", ".join(
