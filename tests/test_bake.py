@@ -43,6 +43,7 @@ src/{p}/io/record.py src/{p}/io/registry.py src/{p}/io/reports.py
 src/{p}/jobs/__init__.py src/{p}/jobs/eda.py src/{p}/jobs/evaluate.py src/{p}/jobs/train.py
 src/{p}/jobs/promote.py src/{p}/jobs/gates/__init__.py src/{p}/jobs/gates/accuracy.py
 src/{p}/jobs/gates/reproduce.py src/{p}/jobs/gates/standards.py
+src/{p}/core/accuracy.py src/{p}/io/onnx_threshold.py tests/test_accuracy.py
 tests/conftest.py tests/test_data.py tests/test_metrics.py tests/test_model.py
 tests/test_policy.py tests/test_schema.py tests/test_registry.py tests/test_gate_rules.py
 src/{p}/core/card.py src/{p}/core/governance.py src/{p}/core/onnx.py src/{p}/core/record.py

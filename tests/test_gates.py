@@ -175,7 +175,7 @@ class TestAccuracy:
         project = trained("classification")
         with changed(project):
             edit(package(project) / "core" / "pipeline.py", '"C": 1.0', '"C": 0.00001')
-            run("make train evaluate", cwd=project, env=ENV)
+            run("make train evaluate export", cwd=project, env=ENV)
             report = gate(project, "accuracy")
         assert not report["passed"] and "log_loss 0.45" in report["reason"]
         assert "misses the threshold <= 0.45" in report["reason"]
@@ -185,7 +185,7 @@ class TestAccuracy:
         with changed(project):
             run("make promote", cwd=project, env=ENV)
             edit(package(project) / "core" / "pipeline.py", '"C": 1.0', '"C": 0.0005')
-            run("make train evaluate", cwd=project, env=ENV)
+            run("make train evaluate export", cwd=project, env=ENV)
             report = gate(project, "accuracy")
         assert not report["passed"] and "misses the threshold" not in report["reason"]
         assert "log_loss is worse than the champion by" in report["reason"]
@@ -201,7 +201,7 @@ class TestAccuracy:
         project = trained("classification")
         with changed(project):
             run("make promote", cwd=project, env=ENV)  # the committed model, then the same again
-            run("make train evaluate", cwd=project, env=ENV)
+            run("make train evaluate export", cwd=project, env=ENV)
             report = gate(project, "accuracy")
         assert report["passed"] and "no metric worse than champion version" in report["reason"]
         assert all(row[4] == 0 for row in report["table"]["rows"])
@@ -252,7 +252,7 @@ class TestGovernance:
             report = gate(project, "governance")
         assert not report["passed"]
         detail = self.check(report, "fairness")
-        assert re.search(r"equalized_odds_difference by colour is 0\.\d+ \(at most 0\.08\)", detail)
+        assert re.search(r"equalized_odds_difference by colour is 0\.\d+ \(at most 0\.15\)", detail)
 
     def test_drifted_data_fails_against_the_champions(self, trained):
         project = trained("classification")

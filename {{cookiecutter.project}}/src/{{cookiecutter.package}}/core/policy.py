@@ -1,7 +1,7 @@
 """The policy file: business goal, KPI and every threshold the gates apply, validated at load."""
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -85,11 +85,17 @@ class ReproduceGate(Strict):
 
 
 class AccuracyGate(Strict):
-    """How much worse than the champion a candidate may be, judged beyond holdout noise."""
+    """What the candidate is judged against, beyond the thresholds.
+
+    The champion (how much worse it may be, beyond holdout noise), a trivial model (how much
+    better it must be) and its own record (how far the served model's scores may be from it).
+    """
 
     champion_tolerance: dict[str, float]
     confidence: float = Field(gt=0.5, lt=1)
     bootstrap_samples: int = Field(ge=100)
+    baseline_margin: dict[str, Annotated[float, Field(ge=0)]]
+    served_tolerance: float = Field(gt=0, le=0.1)
 
 
 class ExplainGate(Strict):
@@ -194,12 +200,13 @@ class Policy(Strict):
                 f"gates.governance.fairness: unknown measures {sorted(unknown)} "
                 f"(known: {known_measures(self.task)})"
             )
-        tolerances = set(self.gates.accuracy.champion_tolerance)
-        if tolerances != set(self.thresholds):
-            raise ValueError(
-                "gates.accuracy.champion_tolerance needs exactly the metrics of thresholds "
-                f"({sorted(self.thresholds)}), not {sorted(tolerances)}"
-            )
+        for key in ("champion_tolerance", "baseline_margin"):
+            named = set(getattr(self.gates.accuracy, key))
+            if named != set(self.thresholds):
+                raise ValueError(
+                    f"gates.accuracy.{key} needs exactly the metrics of thresholds "
+                    f"({sorted(self.thresholds)}), not {sorted(named)}"
+                )
         return self
 
     @property

@@ -1,8 +1,10 @@
 """The dataset on disk: written with a manifest, read back only if it still matches it."""
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..core import ProjectError
@@ -148,6 +150,11 @@ def split(frame: pd.DataFrame, schema: DatasetSchema, policy: Policy) -> Split:
     return Split(x_train, y_train, x_holdout, y_holdout)
 
 
+def split_settings(policy: Policy) -> str:
+    """The policy's split in a few words, as a run's tag records it: ``holdout 0.25, seed 42``."""
+    return f"holdout {policy.data.holdout:g}, seed {policy.data.seed}"
+
+
 def encode_target(target: pd.Series, schema: DatasetSchema, task: str) -> pd.Series:
     """The target as the model learns it.
 
@@ -163,13 +170,24 @@ def encode_target(target: pd.Series, schema: DatasetSchema, task: str) -> pd.Ser
 
 
 def holdout_rows(root: Path, policy: Policy) -> list[dict]:
-    """The holdout's feature rows as plain dicts: realistic requests for the service.
-
-    A missing value is ``None`` (JSON null), as a client sends it.
-    """
+    """The holdout's feature rows as plain dicts: realistic requests for the service."""
     frame, _ = load_dataset(root, policy)
-    rows = split(frame, dataset.load_schema(root, policy), policy).x_holdout
+    return request_rows(split(frame, dataset.load_schema(root, policy), policy).x_holdout)
+
+
+def request_rows(table: pd.DataFrame) -> list[dict]:
+    """A table's rows as plain dicts, as a client sends them: a missing value is ``None``."""
     return [
         {name: None if value == "" or pd.isna(value) else value for name, value in row.items()}
-        for row in rows.to_dict(orient="records")
+        for row in table.to_dict(orient="records")
     ]
+
+
+def fingerprint(frame: pd.DataFrame, rows: pd.Index) -> dict:
+    """Which rows of ``frame`` (the data as read from ``data/``) ``rows`` are, in a few bytes.
+
+    Each row's hash covers its place in the file and its values; the sha256 of the sorted hashes
+    does not depend on the rows' order. Returns ``{"rows": count, "sha256": hex}``.
+    """
+    hashes = np.sort(pd.util.hash_pandas_object(frame.loc[rows], index=True).to_numpy())
+    return {"rows": len(rows), "sha256": hashlib.sha256(hashes.tobytes()).hexdigest()}

@@ -18,7 +18,7 @@ OPSET = 18  # the ONNX operator set; onnxruntime 1.14 and later run it
 
 def export(pipeline, features: list[Column], metadata: dict[str, str], path: Path) -> dict:
     """Convert a fitted pipeline and write it to ``path``; returns its file, sha256 and size."""
-    from skl2onnx import to_onnx
+    from .onnx_threshold import to_onnx  # skl2onnx's, keeping a tuned threshold
     from skl2onnx.common.data_types import FloatTensorType, Int64TensorType, StringTensorType
     from sklearn.base import is_classifier
 
