@@ -12,6 +12,7 @@ import pandas as pd
 from ...core.explain import ALONE_METRIC, alone, importance, leaks, shares, top, unstable
 from ...core.gates import GateResult, Table, listing
 from ...core.metrics import METRICS
+from ...io import registry
 from ...io.data import split
 from ...io.files import write_atomic
 from .. import Holdout, holdout
@@ -58,7 +59,9 @@ def check(root: Path) -> GateResult:
         stability = "the champion has other inputs"
         problems.append(changed)
     else:
-        before = top(drivers(data, model), settings.top_k)
+        # A published bundle keeps the champion's importance; the registry's is computed here.
+        recorded = registry.champion_importance(champion)
+        before = top(drivers(data, model) if recorded is None else recorded, settings.top_k)
         kept = len(set(leaders) & set(before))
         stability = f"{kept} of the champion's top {len(before)} drivers kept"
         moved = unstable(leaders, before, settings.min_kept)
