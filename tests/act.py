@@ -1,16 +1,20 @@
 """act on this host: the generated workflows run with stand-ins for what would be downloaded."""
 
+import contextlib
+import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
 from tests.conftest import run
 from tests.matrix import ROOT
-from tests.project import ENV
+from tests.project import ENV, in_project, package
 
 ACTIONS = ROOT / "tests" / "actions"
 # Stand-in commands on PATH: gh (releases, attestations) and docker (no engine here).
@@ -111,3 +115,40 @@ def matrix_tasks(project: Path) -> dict[str, str]:
         leg["gate"]: leg["task"]
         for leg in workflow["jobs"]["gate"]["strategy"]["matrix"]["include"]
     }
+
+
+def publish(project: Path, github: Path, tag: str = "model-v1") -> dict:
+    """Publish the project's committed model as the deploy workflow does: its champion bundle
+    attached to the latest release ``tag`` and its model.onnx attested (in the gh stand-in's
+    folder ``github``); returns the bundle's manifest."""
+    folder = github / "bundle"
+    name = package(project).name
+    in_project(
+        project,
+        f"from {name} import io, jobs; from {name}.jobs.gates.explain import drivers; "
+        "import pathlib; root = pathlib.Path(); data = jobs.holdout(root); "
+        f'io.bundle.write(root, pathlib.Path("{folder}"), data.record, '
+        "drivers(data, data.candidate()))",
+    )
+    release = github / "releases" / tag
+    release.mkdir(parents=True)
+    shutil.copy(github / "champion.tar.gz", release)
+    (github / "releases" / "latest").write_text(f"{tag}\n")
+    with (github / "attestations").open("a") as attested:
+        attested.write(hashlib.sha256((folder / "model.onnx").read_bytes()).hexdigest() + "\n")
+    return json.loads((folder / "bundle.json").read_text())
+
+
+@contextlib.contextmanager
+def committed(project: Path) -> Iterator[None]:
+    """Commits made inside the block (a pull request's, a merge's) are undone however it ends:
+    the project goes back to the commit it was at, its new files removed."""
+    head = run("git rev-parse HEAD", cwd=project).stdout.strip()
+    try:
+        yield
+    finally:
+        run(f"git reset -q --hard {head} && git clean -fdq", cwd=project)
+
+
+def commit(project: Path, message: str) -> None:
+    run(f"git add -A && git -c user.name=T -c user.email=t@e.st commit -qm '{message}'", project)
