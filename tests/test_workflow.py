@@ -189,7 +189,7 @@ class TestDeploy:
             edit(package(project) / "core" / "pipeline.py", '"C": 1.0', '"C": 0.5')
             commit(project, "A change merged without its retrained record")
             code, log = deploy("mismatch")
-            assert code != 0 and "Failure - Main make candidate match" in log
+            assert code != 0 and "Failure - Main make candidate match gate-accuracy" in log
             assert re.search(r"the built model \(model_sha256 \w+\) is not the one the", log)
             assert alias(uri) == "1"
             assert run(production + overlay, cwd=tmp_path).stdout == pinned
