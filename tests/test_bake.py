@@ -27,7 +27,8 @@ deploy/k8s/base/kustomization.yaml deploy/k8s/base/deployment.yaml deploy/k8s/ba
 deploy/k8s/base/hpa.yaml deploy/k8s/overlays/production/kustomization.yaml
 src/{p}/core/kubernetes.py src/{p}/jobs/manifests.py tests/test_manifests.py
 src/{p}/io/prediction_log.py src/{p}/io/telemetry.py .github/workflows/monitor.yml
-src/{p}/io/guard.py
+src/{p}/io/guard.py .github/actions/setup/action.yml
+src/{p}/io/bundle.py src/{p}/jobs/champion.py tests/test_bundle.py
 src/{p}/core/monitoring.py src/{p}/io/traffic.py src/{p}/jobs/monitor.py tests/test_monitoring.py
 src/{p}/__init__.py src/{p}/__main__.py src/{p}/cli.py
 src/{p}/core/__init__.py src/{p}/core/comparison.py src/{p}/core/features.py
