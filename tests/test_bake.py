@@ -29,7 +29,8 @@ deploy/k8s/base/kustomization.yaml deploy/k8s/base/deployment.yaml deploy/k8s/ba
 deploy/k8s/base/hpa.yaml deploy/k8s/overlays/production/kustomization.yaml
 src/{p}/core/kubernetes.py src/{p}/jobs/manifests.py tests/test_manifests.py
 .github/workflows/monitor.yml src/{p}/core/tables.py src/{p}/io/sources.py
-src/{p}/core/load.py src/{p}/io/cgroups.py tests/test_load.py
+src/{p}/core/load.py src/{p}/io/cgroups.py tests/test_load.py .github/actions/setup/action.yml
+src/{p}/io/bundle.py src/{p}/jobs/champion.py tests/test_bundle.py
 src/{p}/core/monitoring.py src/{p}/io/traffic.py src/{p}/jobs/monitor.py tests/test_monitoring.py
 src/{p}/__init__.py src/{p}/__main__.py src/{p}/cli.py
 src/{p}/core/__init__.py src/{p}/core/comparison.py src/{p}/core/features.py

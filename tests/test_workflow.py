@@ -1,12 +1,21 @@
-"""The generated pull-request workflow run by act: green untouched, red on a bad change."""
+"""The generated workflows run by act: the pull request's gates, green untouched and red on a
+bad change, judged against the published champion with no secret; the deploy workflow against
+a real MLflow server, green and failing closed."""
 
+import hashlib
 import json
+import os
 import re
+import tarfile
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
-from tests.act import act, matrix_tasks, summaries
-from tests.project import GATES, changed, edit, package
+from tests.act import act, commit, committed, matrix_tasks, publish, summaries
+from tests.conftest import run
+from tests.project import ENV, GATES, changed, edit, in_project, package, tracking_server
 
 
 @pytest.mark.xdist_group("gates-a")
@@ -19,9 +28,11 @@ class TestWorkflow:
         others = [
             option for gate in tasks if gate != "load" for option in ("--matrix", f"gate:{gate}")
         ]
+        github = tmp_path / "github"
+        published = publish(project, github)  # the committed model is the champion too
         logs = []
         for number, legs in enumerate([others, ["--matrix", "gate:load"]]):
-            code, log = act(project, tmp_path / str(number), *legs)
+            code, log = act(project, tmp_path / str(number), *legs, github=github)
             assert code == 0, log[-4000:]
             assert "Success - Main Every gate passed" in log
             logs.append(log)
@@ -38,6 +49,12 @@ class TestWorkflow:
             assert f"### ✅ {name}: passed" in legs, f"no job summary for {name}"
             assert f"### ✅ {name}: passed" in comments, f"{name} missing from the comment"
         assert comments.startswith("<!-- gates-report -->")
+        # Read with no secret: the champion is the published bundle, its deltas in the comment.
+        (accuracy,) = tmp_path.glob("*/artifacts/reports-evaluate/gates/accuracy.json")
+        champion = json.loads(accuracy.read_text())["figures"]["champion"]
+        assert champion["source"] == "bundle model-v1"
+        assert champion["run_id"] == published["champion"]["run_id"]
+        assert "| candidate | champion | gain |" in comments
 
     def test_a_flake8_violation_fails_standards_and_gates_passed(self, trained, tmp_path):
         project = trained("classification")
@@ -52,3 +69,128 @@ class TestWorkflow:
             (job, text.splitlines()[0]) for job, text in summaries(log)
         ]
         assert "Failure - Main Every gate passed" in log
+
+    def test_a_worse_model_fails_gates_passed_against_the_published_champion(
+        self, trained, tmp_path
+    ):
+        """Less regularisation than the champion, still within every absolute threshold: the
+        pull request (no secret) is judged against the bundle of the last release and fails."""
+        project = trained("classification")
+        github = tmp_path / "github"
+        started = time.perf_counter()
+        with committed(project):
+            publish(project, github)
+            edit(package(project) / "core" / "pipeline.py", '"C": 1.0', '"C": 0.0005')
+            run("make train evaluate export card", cwd=project, env=ENV)
+            commit(project, "Weaker regularisation")
+            code, log = act(project, tmp_path, "--matrix", "gate:evaluate", github=github)
+        print(f"act, evaluate leg of the pull request: {time.perf_counter() - started:.0f} s")
+        assert code != 0
+        assert "Success - Main make champion" in log and "attestation verified" in log
+        report = json.loads(
+            (tmp_path / "artifacts/reports-evaluate/gates/accuracy.json").read_text()
+        )
+        assert not report["passed"] and "misses the threshold" not in report["reason"]
+        assert "log_loss is worse than the champion by" in report["reason"]
+        assert report["figures"]["champion"]["source"] == "bundle model-v1"
+        assert "Failure - Main Every gate passed" in log
+
+    @pytest.mark.skipif(not os.environ.get("ACCEPTANCE"), reason="opt-in: ACCEPTANCE=1")
+    def test_data_shifted_three_deviations_fails_drift_against_the_champions_data(
+        self, trained, tmp_path
+    ):
+        """One input moved by three standard deviations, retrained and committed: drift from
+        the champion's training data, read from git at its commit, fails the pull request."""
+        project = trained("classification")
+        github = tmp_path / "github"
+        with committed(project):
+            publish(project, github)
+            in_project(
+                project,
+                "import hashlib, json, pandas as pd; "
+                'f = pd.read_csv("data/dataset.csv"); f["age"] += 3 * f["age"].std(); '
+                'f.to_csv("data/dataset.csv", index=False, lineterminator=chr(10)); '
+                'm = json.load(open("data/manifest.json")); '
+                'm["sha256"] = hashlib.sha256(open("data/dataset.csv", "rb").read()).hexdigest(); '
+                'json.dump(m, open("data/manifest.json", "w"))',
+            )
+            run("make train evaluate export card", cwd=project, env=ENV)
+            commit(project, "Shifted age")
+            code, log = act(project, tmp_path, "--matrix", "gate:evaluate", github=github)
+        assert code != 0
+        report = (tmp_path / "artifacts/reports-evaluate/gates/governance.json").read_text()
+        assert re.search(r"\d+% of columns drifted from champion data \(at most 10%\)", report)
+        assert "Failure - Main Every gate passed" in log
+
+
+def alias(uri: str) -> str:
+    """The registry's champion version on the MLflow server at ``uri`` ('' when none)."""
+    query = f"{uri}/api/2.0/mlflow/registered-models/alias?name=gated_model&alias=champion"
+    try:
+        with urllib.request.urlopen(query, timeout=10) as answer:
+            return json.loads(answer.read())["model_version"]["version"]
+    except urllib.error.HTTPError:
+        return ""
+
+
+@pytest.mark.xdist_group("gates-a")
+class TestDeploy:
+    def test_deploy_ships_the_judged_model_and_fails_closed(self, trained, tmp_path):
+        """Against a real `mlflow server` as the production registry (stand-ins: the GitHub
+        release API and attestations, the image registry and engine): the green run moves the
+        champion, pins the overlay and publishes the bundle of the model the record names; a
+        failed smoke test, then a model other than the judged one, move nothing."""
+        project = trained("classification")
+        github = tmp_path / "github"
+        record = json.loads((project / "model" / "record.json").read_text())
+        production = f"git --git-dir={github / 'origin.git'} show production:"
+        overlay = "deploy/k8s/overlays/production/kustomization.yaml"
+        timings = {}
+        with committed(project), tracking_server(project, tmp_path) as uri:
+            options = [
+                "--secret",
+                f"MLFLOW_TRACKING_URI={uri}",
+                "--var",
+                "SERVICE_TARGET=container",
+            ]
+
+            def deploy(name: str, **env: str) -> tuple[int, str]:
+                started = time.perf_counter()
+                done = act(
+                    project,
+                    tmp_path / name,
+                    *options,
+                    workflow="deploy.yml",
+                    github=github,
+                    env=env,
+                )
+                timings[name] = time.perf_counter() - started
+                return done
+
+            code, log = deploy("green")
+            assert code == 0, log[-4000:]
+            assert alias(uri) == "1"
+            pinned = run(production + overlay, cwd=tmp_path).stdout
+            with tarfile.open(github / "releases" / "model-v1" / "champion.tar.gz") as packed:
+                manifest = json.load(packed.extractfile("bundle.json"))["champion"]
+                onnx = packed.extractfile("model.onnx").read()
+            assert manifest["model_sha256"] == record["onnx"]["model_sha256"]
+            assert manifest["onnx_sha256"] == hashlib.sha256(onnx).hexdigest()
+            assert manifest["onnx_sha256"] in (github / "attestations").read_text()
+            assert "digest: sha256:" in pinned
+
+            code, log = deploy("smoke", STANDIN_DOCKER="broken")
+            assert code != 0 and "Failure - Main make image smoke" in log
+            assert "stand-in: this image exits at startup" in log
+            assert alias(uri) == "1"
+            assert run(production + overlay, cwd=tmp_path).stdout == pinned
+            assert (github / "releases" / "latest").read_text().strip() == "model-v1"
+
+            edit(package(project) / "core" / "pipeline.py", '"C": 1.0', '"C": 0.5')
+            commit(project, "A change merged without its retrained record")
+            code, log = deploy("mismatch")
+            assert code != 0 and "Failure - Main make candidate match gate-accuracy" in log
+            assert re.search(r"the built model \(model_sha256 \w+\) is not the one the", log)
+            assert alias(uri) == "1"
+            assert run(production + overlay, cwd=tmp_path).stdout == pinned
+        print("act, deploy workflow: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))

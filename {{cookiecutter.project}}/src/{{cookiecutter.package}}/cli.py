@@ -119,6 +119,24 @@ def _release(root: Path, args) -> str:
     return release(root)
 
 
+def _smoke(root: Path, args) -> str:
+    from .jobs.release import smoke_test
+
+    return smoke_test(root)
+
+
+def _champion(root: Path, args) -> str:
+    from .jobs.champion import fetch
+
+    return fetch(root)
+
+
+def _match(root: Path, args) -> str:
+    from .jobs.champion import match
+
+    return match(root)
+
+
 def _manifests(root: Path, args) -> str:
     from .jobs.manifests import write_manifests
 
@@ -177,7 +195,10 @@ VERBS = {
     "gates": (_gates, "run every gate and print the summary table"),
     "promote": (_promote, "point the registry's champion alias at the recorded version"),
     "monitor": (_monitor, "judge production traffic: drift, and the KPI on labelled rows"),
-    "release": (_release, "smoke-test the service as production runs it, then promote"),
+    "smoke": (_smoke, "smoke-test the service as production runs it; nothing moves"),
+    "release": (_release, "smoke-test, publish the champion bundle, then promote"),
+    "champion": (_champion, "download the latest release's champion bundle into champion/"),
+    "match": (_match, "refuse a built model other than the one the committed record judged"),
     "manifests": (_manifests, "write deploy/k8s/base/deployment.yaml from the policy"),
     "pin": (_pin, "pin the released image digest in the production overlay"),
 }

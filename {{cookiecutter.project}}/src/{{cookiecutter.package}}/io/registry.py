@@ -1,7 +1,12 @@
-"""MLflow: where runs are tracked and models registered.
+"""MLflow: where runs are tracked and models registered, and where the champion comes from.
 
 The tracking URI is ``MLFLOW_TRACKING_URI`` when set (any MLflow server, with MLflow's own auth
 variables), else a local SQLite file, ``mlflow.db``, beside the project.
+
+The champion has two sources behind one interface (``champion``, ``load_model`` of its URI,
+``champion_importance``, ``training_data``): the registry's ``champion`` alias, or, when
+``CHAMPION_BUNDLE`` names one, the bundle the last release published (``io/bundle.py``), which
+a pull request reads with no secret. The gates cannot tell them apart.
 """
 
 import contextlib
@@ -18,6 +23,7 @@ import pandas as pd
 
 from .. import PACKAGE, PROJECT
 from ..core import ProjectError
+from . import bundle
 from .files import sha256, shown, without_credentials
 
 CHAMPION = "champion"
@@ -209,17 +215,30 @@ def log_metrics(run_id: str, metrics: dict[str, float]) -> None:
 
 
 def load_model(uri: str):
-    """The scikit-learn pipeline stored at a ``models:/`` or ``runs:/`` URI."""
+    """The scikit-learn pipeline stored at a ``models:/`` or ``runs:/`` URI.
+
+    A bundle's champion (``bundle:<folder>``) is its ONNX model, with the same methods.
+    """
     import mlflow.sklearn
+
+    if uri.startswith("bundle:"):
+        return bundle.read(Path(uri.removeprefix("bundle:"))).model()
 
     with tracking():
         return mlflow.sklearn.load_model(uri)
 
 
 def champion() -> dict | None:
-    """The version the ``champion`` alias points to, with its run id; None if there is none."""
+    """The version the ``champion`` alias points to, with its run id; None if there is none.
+
+    With ``CHAMPION_BUNDLE`` set, the bundle's champion instead (None if it says there is none).
+    """
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
+
+    published = bundle.folder()
+    if published is not None:
+        return bundle.read(published).champion()
 
     with tracking():
         try:
@@ -232,7 +251,15 @@ def champion() -> dict | None:
         "version": str(version.version),
         "run_id": version.run_id,
         "uri": f"models:/{MODEL_NAME}/{version.version}",
+        "source": f"registry at {shown(tracking_uri())}",
     }
+
+
+def champion_importance(found: dict) -> pd.Series | None:
+    """The champion's recorded importance if its source keeps one (a bundle), else None."""
+    if found["uri"].startswith("bundle:"):
+        return bundle.read(Path(found["uri"].removeprefix("bundle:"))).importance()
+    return None
 
 
 def promote(version: str, run_id: str) -> dict | None:
@@ -264,8 +291,15 @@ def training_data(run_id: str, folder: Path) -> Path:
     """Download the data a run was trained on into ``folder``; returns the file.
 
     The file must hash to the run's ``data_sha256`` tag, the data the model was trained on.
+    A bundle's champion reads it from git at the champion's commit, checked the same way.
     """
     import mlflow.artifacts
+
+    published = bundle.folder()
+    if published is not None:
+        found = bundle.read(published)
+        if (found.champion() or {}).get("run_id") == run_id:
+            return found.training_data(Path.cwd(), folder)
 
     expected = run_tags(run_id).get("data_sha256")
     with tracking():

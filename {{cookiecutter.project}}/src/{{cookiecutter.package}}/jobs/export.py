@@ -1,11 +1,15 @@
-"""``make export``: the recorded pipeline to ONNX, ``model/model.onnx``, logged with its run."""
+"""``make export``: the recorded pipeline to ONNX, ``model/model.onnx``, logged with its run.
+
+The record keeps the file's sha256 and ``model_sha256``, the hash of what the model computes
+(the file without the metadata naming its run): a rebuild must give back the same one.
+"""
 
 from pathlib import Path
 from typing import Any
 
 from ..core import ProjectError
 from ..core.record import Export
-from ..io import dataset, onnx_model, registry
+from ..io import bundle, dataset, onnx_model, registry
 from ..io.record import read_record, write_record
 from . import policy
 
@@ -30,6 +34,7 @@ def export(root: Path) -> dict[str, Any]:
         "data_sha256": record.data_sha256,
     }
     exported = onnx_model.export(pipeline, features, metadata, root / onnx_model.MODEL)
+    exported["model_sha256"] = bundle.model_digest((root / onnx_model.MODEL).read_bytes())
     registry.log_export(record.to_json(), root / onnx_model.MODEL, exported["sha256"])
     write_record(root, record.model_copy(update={"onnx": Export.model_validate(exported)}))
     return exported

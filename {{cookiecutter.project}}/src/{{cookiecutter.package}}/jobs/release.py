@@ -3,8 +3,9 @@
 The deploy workflow calls this after it pushed the image, with ``SERVICE_TARGET=container`` and
 ``SERVICE_IMAGE`` naming that image; locally it smoke-tests ``make serve``'s process. The
 registry's ``champion`` alias moves only once the service said it is healthy, serves the
-recorded model and answered holdout rows with one prediction each: a failure before that leaves
-the champion where it was. The deployment record names model, run, commit and image.
+recorded model and answered holdout rows with one prediction each, and the champion bundle
+(``io/bundle.py``) was written: a failure before that leaves the champion where it was. The
+deployment record names model, run, commit, image and the bundle's ONNX sha256.
 """
 
 import json
@@ -14,28 +15,40 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core import ProjectError
-from ..io import server
+from ..io import bundle, server
 from ..io.data import holdout_rows
 from ..io.files import write_atomic, write_json
 from ..io.record import read_record
-from . import policy
+from . import holdout, policy
 from .promote import promote
 
 REPORTS = Path("reports/deployment")
+BUNDLE = REPORTS / "bundle"  # and its archive beside it, reports/deployment/champion.tar.gz
 SMOKE_ROWS = 5
 
 
-def release(root: Path) -> str:
-    """Smoke-test, promote, write ``reports/deployment/record.json`` and ``.md``."""
+def smoke_test(root: Path) -> str:
+    """Start the service as ``make release`` does and smoke-test it; nothing moves."""
     rules = policy(root)
     record = read_record(root).to_json()
     rows = holdout_rows(root, rules)[:SMOKE_ROWS]
-    reports = root / REPORTS
-    service = server.start(root, rules.gates.load, reports / "service.log")
+    service = server.start(root, rules.gates.load, root / REPORTS / "service.log")
     try:
         smoke(service, record, rows)
     finally:
         service.stop()
+    return f"smoke test passed ({server.target()})"
+
+
+def release(root: Path) -> str:
+    """Smoke-test, write the bundle, promote, write ``reports/deployment/record.json``, ``.md``."""
+    from .gates.explain import drivers
+
+    record = read_record(root)
+    reports = root / REPORTS
+    smoke_test(root)
+    data = holdout(root)
+    published = bundle.write(root, root / BUNDLE, record, drivers(data, data.candidate()))
     moved = promote(root)
     target = server.target()
     image = server.image() if target == "container" else None
@@ -47,6 +60,7 @@ def release(root: Path) -> str:
         "service": target,
         "image": image,
         "image_digest": server.digest(image) if image else None,
+        "bundle": published["champion"],
         "released_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     write_json(reports / "record.json", deployment)
@@ -96,6 +110,7 @@ def _markdown(deployment: dict, moved: str) -> str:
         f"- run `{model['run_id']}`, commit `{deployment['git_sha']}`",
         f"- data sha256 `{deployment['data_sha256']}`",
         f"- image `{deployment['image_digest'] or deployment['image'] or 'none (process)'}`",
+        f"- model.onnx sha256 `{deployment['bundle']['onnx_sha256']}` (bundle `champion.tar.gz`)",
         "- metrics: " + ", ".join(f"{k} {v:.4g}" for k, v in deployment["metrics"].items()),
     ]
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ...core.explain import alone, shares, top, verdict
 from ...core.gates import GateResult
+from ...io import registry
 from ...io.data import split
 from ...io.files import write_atomic
 from .. import Holdout, holdout
@@ -33,10 +34,12 @@ def check(root: Path) -> GateResult:
     values = data.drivers(data.candidate())
     single = single_inputs(data)
     _write(root, values, shares(values), single)
-    _, model, changed = rival(data)
-    before = None
-    if model is not None:
-        before = top(data.drivers(model), data.rules.gates.explain.top_k)
+    champion, model, changed = rival(data)
+    top_k, before = data.rules.gates.explain.top_k, None
+    if champion is not None and model is not None:
+        # A published bundle keeps the champion's importance; the registry's is computed here.
+        recorded = registry.champion_importance(champion)
+        before = top(data.drivers(model) if recorded is None else recorded, top_k)
     return verdict(values, single, data.rules, before, changed)
 
 
