@@ -9,21 +9,35 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...core.explain import ALONE_METRIC, alone, importance, leaks, shares, top, unstable
+from ...core.explain import (
+    ALONE_METRIC,
+    alone,
+    importance,
+    importance_runs,
+    leaks,
+    shares,
+    top,
+    unstable,
+)
 from ...core.gates import GateResult, Table, listing
 from ...core.metrics import METRICS
 from ...io.data import split
-from ...io.files import write_atomic
+from ...io.reports import write_importance
 from .. import Holdout, holdout
 from .accuracy import rival
 
 REPORTS = Path("reports/explain")
 
 
-def drivers(data: Holdout, model) -> pd.Series:
-    """Permutation importance of ``model``'s inputs, scored with the KPI's metric."""
+def driver_runs(data: Holdout, model) -> pd.DataFrame:
+    """Permutation importance of ``model``'s inputs in each repeat, scored with the KPI's metric."""
     scorer = METRICS[data.rules.kpi.metric].scorer
-    return importance(model, data.x, data.y, scorer, data.rules.data.seed)
+    return importance_runs(model, data.x, data.y, scorer, data.rules.data.seed)
+
+
+def drivers(data: Holdout, model) -> pd.Series:
+    """Mean permutation importance of ``model``'s inputs, largest first."""
+    return importance(driver_runs(data, model))
 
 
 def single_inputs(data: Holdout) -> pd.Series:
@@ -37,12 +51,13 @@ def check(root: Path) -> GateResult:
     """Compute, plot and judge the candidate's drivers."""
     data = holdout(root)
     settings = data.rules.gates.explain
-    values = drivers(data, data.candidate())
+    runs = driver_runs(data, data.candidate())
+    values = importance(runs)
     share = shares(values)
     leaders = top(values, settings.top_k)
     single = single_inputs(data)
     metric = ALONE_METRIC[data.rules.task]
-    _write(root, values, share, single)
+    write_importance(root / REPORTS, runs, single, data.rules.kpi.metric)
 
     problems = leaks(single, share, metric, settings.leakage_score)
     forbidden = [name for name in leaders if name in data.rules.forbidden_drivers]
@@ -87,22 +102,3 @@ def check(root: Path) -> GateResult:
         f"no forbidden driver on top; {stability}."
     )
     return GateResult("explain", True, reason, figures, table)
-
-
-def _write(root: Path, values: pd.Series, share: pd.Series, single: pd.Series) -> None:
-    """The importance table (with each input's score alone) as CSV, and a bar chart as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    folder = root / REPORTS
-    table = pd.DataFrame({"importance": values, "share": share, "alone": single[values.index]})
-    write_atomic(folder / "importance.csv", table.to_csv(index_label="input"))
-    figure, axes = plt.subplots(figsize=(6, 0.4 * len(values) + 1))
-    values.sort_values().plot.barh(ax=axes, color="#4c72b0")
-    axes.set_xlabel("mean drop in score when shuffled (permutation importance)")
-    axes.set_title("What the model leans on (holdout)")
-    figure.tight_layout()
-    figure.savefig(folder / "importance.png", dpi=120)
-    plt.close(figure)
