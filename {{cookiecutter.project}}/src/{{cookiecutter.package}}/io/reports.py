@@ -46,7 +46,8 @@ def write_importance(folder: Path, runs: pd.DataFrame, single: pd.Series, metric
     figure, axes = plt.subplots(figsize=(6.5, 0.4 * len(values) + 1.4))
     axes.barh(order, values[order], xerr=spread[order], color="#4c72b0", ecolor="#222222")
     axes.axvline(0, color="#888888", linewidth=0.8)
-    axes.set_xlabel(f"drop in {metric} when the input is shuffled (mean ± sd, {runs.shape[1]} repeats)")
+    repeats = runs.shape[1]
+    axes.set_xlabel(f"drop in {metric} when the input is shuffled (mean ± sd, {repeats} repeats)")
     axes.set_title("What the model leans on (permutation importance, holdout)")
     figure.tight_layout()
     figure.savefig(folder / "importance.png", dpi=120)
