@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 TOP_INPUTS = 10  # bars in the importance chart
+PALETTE = "#4c72b0, #dd8452"  # bars, then the line
 
 
 @dataclass
@@ -55,8 +56,14 @@ def chart(
     horizontal: bool = False,
 ) -> str:
     """A Mermaid ``xychart-beta`` block: bars over ``labels``, and a line when given."""
+    height = 60 + 40 * len(labels) if horizontal else 300
     lines = [
         "```mermaid",
+        "---",
+        "config:",
+        f"  xyChart: {{height: {height}}}",
+        f"  themeVariables: {{xyChart: {{plotColorPalette: '{PALETTE}'}}}}",
+        "---",
         "xychart-beta" + (" horizontal" if horizontal else ""),
         f"    title {_label(title)}",
         f"    x-axis [{', '.join(_label(label) for label in labels)}]",
