@@ -143,14 +143,18 @@ def data_report(
 def eda_report(path: Path, frame: pd.DataFrame, schema: DatasetSchema) -> Path:
     """Evidently's summary of the whole table at ``path``: the target's first.
 
-    How each column goes with the target (correlation, or Cramér's V between categories)
-    leads, then each column's distribution and figures, the target's first.
+    How each column goes with the target leads (Cramér's V with the other categories for a
+    category, correlations with the other numbers for a number; left out when there are none),
+    then each column's distribution and figures, the target's first.
     """
     from evidently.metrics import ColumnCorrelations
 
     columns = [schema.target, *[name for name in frame.columns if name != schema.target]]
-    metrics = [ColumnCorrelations(column_name=schema.target), *summary(schema, columns)]
-    _run(path.parent, path.stem, metrics, _kinds(schema, columns), frame[columns], None)
+    kinds = _kinds(schema, columns)
+    family = ["category"] if kinds[schema.target] == "category" else list(NUMBERS)
+    peers = [name for name in columns[1:] if kinds.get(name) in family]
+    metrics = [ColumnCorrelations(column_name=schema.target)] if peers else []
+    _run(path.parent, path.stem, metrics + summary(schema, columns), kinds, frame[columns], None)
     return path
 
 
