@@ -33,8 +33,9 @@ demo: install  ## Bake the default project into build/demo and run its whole pip
 		&& git -c user.name=Demo -c user.email=demo@example.com commit -qm "Bake" \
 		&& $(MAKE) --no-print-directory setup lint test data eda train evaluate export card \
 		&& git add -A && git -c user.name=Demo -c user.email=demo@example.com commit -qm "Train" \
-		&& $(MAKE) --no-print-directory gates promote
-	@echo && echo "Demo project: $(DEMO)/gated-model" && echo "Holdout metrics:" \
+		&& $(MAKE) --no-print-directory gates comment promote
+	@echo && echo "Demo project: $(DEMO)/gated-model (its pull-request comment: reports/comment.md)" \
+		&& echo "Holdout metrics:" \
 		&& python3 -c 'import json,sys; [print(f"  {k:10} {v:.4f}") for k,v in json.load(open(sys.argv[1]))["metrics"].items()]' \
 			$(DEMO)/gated-model/model/record.json
 

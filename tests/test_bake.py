@@ -43,6 +43,7 @@ schema.yaml src/{p}/jobs/schema.py src/{p}/jobs/review.py tests/test_review.py
 src/{p}/io/record.py src/{p}/io/registry.py src/{p}/io/reports.py
 src/{p}/jobs/__init__.py src/{p}/jobs/eda.py src/{p}/jobs/evaluate.py src/{p}/jobs/train.py
 src/{p}/jobs/promote.py src/{p}/jobs/gates/__init__.py src/{p}/jobs/gates/accuracy.py
+src/{p}/core/comment.py src/{p}/jobs/comment.py tests/test_comment.py
 src/{p}/jobs/gates/reproduce.py src/{p}/jobs/gates/standards.py
 src/{p}/core/accuracy.py src/{p}/io/onnx_threshold.py tests/test_accuracy.py
 tests/conftest.py tests/test_data.py tests/test_metrics.py tests/test_model.py

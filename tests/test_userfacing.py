@@ -90,6 +90,26 @@ def test_gates_show_each_gate_starting_and_ending_with_its_time(project):
     assert done.stdout.rstrip().splitlines()[-1].startswith("all 2 gates passed in ")
 
 
+def test_eda_and_the_pull_request_comment_use_the_schema_and_the_reports_found(project):
+    github = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r"}
+    run(f"{MAKE} eda gate-onnx", cwd=project, env=ENV)
+    run(f"{MAKE} comment", cwd=project, env={**ENV, **github, "GITHUB_RUN_ID": "9"})
+    eda = json.loads((project / "reports" / "eda.json").read_text())
+    # The target leads, numbers are numbers, and schema.yaml's ranges are the tests.
+    assert eda["metrics"][0]["metric_name"].startswith(
+        "ColumnCorrelationMatrix(column_name=released"
+    )
+    assert any(m["metric_name"] == "MinValue(column=age)" for m in eda["metrics"])
+    assert {t["name"]: t["status"] for t in eda["tests"]}[
+        "Minimal value of 'age': Greater or Equal 10.000"
+    ] == "SUCCESS"
+    text = (project / "reports" / "comment.md").read_text()
+    assert "✅ onnx" in text and "#### ✅ onnx: passed" in text, text
+    assert "[the run's artifacts](https://github.com/o/r/actions/runs/9#artifacts)" in text
+    assert "```mermaid" in text and 'title "roc_auc by colour (holdout)"' in text  # the card's
+    assert "`eda.html`" in text
+
+
 def test_make_help_names_no_make_variable(project):
     shown = run(f"{MAKE} help", cwd=project).stdout
     assert "$(" not in shown and "$SERVICE_IMAGE" in shown

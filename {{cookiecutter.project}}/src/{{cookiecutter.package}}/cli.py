@@ -73,6 +73,12 @@ def _card(root: Path, args) -> str:
     return f"wrote {write_card(root).relative_to(root)}"
 
 
+def _comment(root: Path, args) -> str:
+    from .jobs.comment import comment
+
+    return f"wrote {comment(root).relative_to(root)}"
+
+
 def _gate(root: Path, args) -> str:
     from .jobs.gates import GATES, run_gate
 
@@ -193,6 +199,7 @@ VERBS = {
     "card": (_card, "write MODEL_CARD.md from the run and model_card.yaml"),
     "gate": (_gate, "run one gate; reports go to reports/gates/"),
     "gates": (_gates, "run every gate and print the summary table"),
+    "comment": (_comment, "write the pull-request comment, reports/comment.md, from reports/"),
     "promote": (_promote, "point the registry's champion alias at the recorded version"),
     "monitor": (_monitor, "judge production traffic: drift, and the KPI on labelled rows"),
     "smoke": (_smoke, "smoke-test the service as production runs it; nothing moves"),

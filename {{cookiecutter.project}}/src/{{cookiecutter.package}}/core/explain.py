@@ -19,17 +19,22 @@ ALONE_DEPTH = 6  # a tree this deep on one column: up to 64 steps, enough for a 
 ALONE_LEAF = 5  # rows in each step at least, so a step is not fitted on one row
 
 
-def importance(
+def importance_runs(
     model: Any, x: pd.DataFrame, y: pd.Series, scorer: str, seed: int, repeats: int
-) -> pd.Series:
-    """Mean drop in the score when each input column is shuffled, largest first.
+) -> pd.DataFrame:
+    """The drop in the score when each input column is shuffled, in each repeat.
 
-    Each column is shuffled ``repeats`` times (the policy's ``gates.explain.repeats``).
+    A row per input column, a column per repeat (the policy's ``gates.explain.repeats``).
     """
     result = permutation_importance(
         model, x, y, scoring=scorer, n_repeats=repeats, random_state=seed
     )
-    return pd.Series(result.importances_mean, index=x.columns).sort_values(ascending=False)
+    return pd.DataFrame(result.importances, index=x.columns)
+
+
+def importance(runs: pd.DataFrame) -> pd.Series:
+    """Mean drop in the score over the repeats of ``importance_runs``, largest first."""
+    return runs.mean(axis=1).sort_values(ascending=False)
 
 
 def shares(values: pd.Series) -> pd.Series:

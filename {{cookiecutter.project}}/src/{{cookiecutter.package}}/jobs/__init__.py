@@ -43,13 +43,20 @@ class Holdout:
         """A column of the holdout rows, sensitive ones included even when not model inputs."""
         return self.frame.loc[self.x.index, column]
 
-    def drivers(self, model: Any) -> pd.Series:
-        """Permutation importance of ``model``'s inputs, scored with the KPI's metric."""
-        from ..core.explain import importance
+    def driver_runs(self, model: Any) -> pd.DataFrame:
+        """Permutation importance of ``model``'s inputs in each repeat, scored with the KPI's
+        metric: a row per input, a column per repeat."""
+        from ..core.explain import importance_runs
 
         scorer = METRICS[self.rules.kpi.metric].scorer
         repeats = self.rules.gates.explain.repeats
-        return importance(model, self.x, self.y, scorer, self.rules.data.seed, repeats)
+        return importance_runs(model, self.x, self.y, scorer, self.rules.data.seed, repeats)
+
+    def drivers(self, model: Any) -> pd.Series:
+        """Mean permutation importance of ``model``'s inputs, largest first."""
+        from ..core.explain import importance
+
+        return importance(self.driver_runs(model))
 
     def fairness(self, model: Any) -> list[Measured]:
         """Each bounded measure over each sensitive attribute, for ``model`` and for the truth."""

@@ -2,19 +2,16 @@
 
 from pathlib import Path
 
+from ..io import dataset
 from ..io.data import load_dataset
+from ..io.drift import eda_report
 from . import policy
 
 REPORT = Path("reports/eda.html")
 
 
 def eda(root: Path) -> Path:
-    """Write the data summary report and return its path."""
-    from evidently import Report
-    from evidently.presets import DataSummaryPreset
-
-    frame, _ = load_dataset(root, policy(root))
-    snapshot = Report([DataSummaryPreset()]).run(current_data=frame)
-    (root / REPORT).parent.mkdir(parents=True, exist_ok=True)
-    snapshot.save_html(str(root / REPORT))
-    return root / REPORT
+    """Write the data summary report (and its JSON beside it); return its path."""
+    rules = policy(root)
+    frame, _ = load_dataset(root, rules)
+    return eda_report(root / REPORT, frame, dataset.load_schema(root, rules))

@@ -78,7 +78,13 @@ def monitor(root: Path) -> GateResult:
     columns = [name for name in features if name in reference.columns] + [PREDICTION]
     categorical = [c.name for c in schema.columns if c.kind == "category"]
     categorical += [PREDICTION] if rules.task == "multiclass" else []
-    drift = drift_report(root / REPORTS, frame[columns], reference[columns], categorical)
+    drift = drift_report(
+        root / REPORTS,
+        frame[columns],
+        reference[columns],
+        categorical,
+        rules.monitoring.max_drift_share,
+    )
     drifted = [name for name, found in drift.items() if found["drifted"]]
     labelled = frame.dropna(subset=[TRUTH]) if TRUTH in frame else frame.iloc[:0]
     kpi = None

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...core.explain import alone, shares, top, verdict
+from ...core.explain import alone, importance, top, verdict
 from ...core.gates import GateResult
 from ...io import registry
 from ...io.data import split
-from ...io.files import write_atomic
+from ...io.reports import write_importance
 from .. import Holdout, holdout
 from .accuracy import rival
 
@@ -31,9 +31,10 @@ def single_inputs(data: Holdout) -> pd.Series:
 def check(root: Path) -> GateResult:
     """Compute, plot and judge the candidate's drivers."""
     data = holdout(root)
-    values = data.drivers(data.candidate())
+    runs = data.driver_runs(data.candidate())
+    values = importance(runs)
     single = single_inputs(data)
-    _write(root, values, shares(values), single)
+    write_importance(root / REPORTS, runs, single, data.rules.kpi.metric)
     champion, model, changed = rival(data)
     top_k, before = data.rules.gates.explain.top_k, None
     if champion is not None and model is not None:
@@ -42,21 +43,3 @@ def check(root: Path) -> GateResult:
         before = top(data.drivers(model) if recorded is None else recorded, top_k)
     return verdict(values, single, data.rules, before, changed)
 
-
-def _write(root: Path, values: pd.Series, share: pd.Series, single: pd.Series) -> None:
-    """The importance table (with each input's score alone) as CSV, and a bar chart as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    folder = root / REPORTS
-    table = pd.DataFrame({"importance": values, "share": share, "alone": single[values.index]})
-    write_atomic(folder / "importance.csv", table.to_csv(index_label="input"))
-    figure, axes = plt.subplots(figsize=(6, 0.4 * len(values) + 1))
-    values.sort_values().plot.barh(ax=axes, color="#4c72b0")
-    axes.set_xlabel("mean drop in score when shuffled (permutation importance)")
-    axes.set_title("What the model leans on (holdout)")
-    figure.tight_layout()
-    figure.savefig(folder / "importance.png", dpi=120)
-    plt.close(figure)

@@ -42,6 +42,7 @@ def data_quality(root: Path, data: Holdout) -> governance.Check:
     """Evidently's quality figures on the data, and drift from the champion's training data."""
     champion = registry.champion()
     current, reference, changed = data.frame, None, None
+    limit = data.rules.gates.governance.max_drift_share
     with tempfile.TemporaryDirectory() as scratch:
         if champion is not None:
             # The champion's data was checked against the schema of its day: read it as it is,
@@ -53,7 +54,7 @@ def data_quality(root: Path, data: Holdout) -> governance.Check:
             )
             shared = [name for name in current.columns if name in reference.columns]
             current, reference = current[shared], reference[shared]
-        figures = data_report(root, current, reference)
+        figures = data_report(root, current, reference, data.schema, limit)
     # schema.yaml allows gaps in its nullable columns (and every load checked the others).
     nullable = [c.name for c in data.schema.columns if c.nullable and c.name in current.columns]
     allowed = int(current[nullable].isna().sum().sum())
