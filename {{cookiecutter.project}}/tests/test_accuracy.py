@@ -1,5 +1,6 @@
 """The accuracy gate's judgements beyond its thresholds, on figures made up here, at the edges."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -125,7 +126,10 @@ def test_the_gate_without_a_trained_model_or_data_fails_with_one_line_naming_the
     result = jobs.gates.run_gate("accuracy", tmp_path)
     assert not result.passed and "(run `make train evaluate`)" in result.reason
     (tmp_path / "model").mkdir()
-    (tmp_path / "model" / "record.json").write_text('{"model": {"version": "1"}, "metrics": {}}')
+    task = core.policy.load_policy(tmp_path / "policy.yaml").task
+    model = {"name": "m", "version": "1", "run_id": "r"}
+    record = {"model": model, "task": task, "features": [], "data_sha256": "d", "metrics": {}}
+    (tmp_path / "model" / "record.json").write_text(json.dumps(record))
     result = jobs.gates.run_gate("accuracy", tmp_path)
     assert not result.passed and "(run `make data`)" in result.reason
     assert "\n" not in result.reason

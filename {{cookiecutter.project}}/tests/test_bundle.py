@@ -20,10 +20,10 @@ def released(served, fitted, tmp_path):
     """A committed project (data, record with model_sha256, model) and its champion bundle."""
     root = tmp_path / "project"
     shutil.copytree(served, root)
-    record = io.record.read_record(root)
+    record = io.record.read_record(root).to_json()
     content = (root / io.onnx_model.MODEL).read_bytes()
     record["onnx"]["model_sha256"] = io.bundle.model_digest(content)
-    io.record.write_record(root, record)
+    io.record.write_record(root, core.record.Record.model_validate(record))
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "Trained")

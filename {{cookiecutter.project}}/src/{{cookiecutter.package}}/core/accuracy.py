@@ -6,6 +6,7 @@ was fitted and judged on. Each function here judges one of them and says why in 
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from .metrics import METRICS
 
@@ -83,7 +84,7 @@ def short_of_baseline(
 
 
 def dishonest_split(
-    recorded: dict | None, fit: Rows, holdout: Rows, everything: Rows, shared: int
+    recorded: dict[str, Any] | None, fit: Rows, holdout: Rows, everything: Rows, shared: int
 ) -> list[str]:
     """Why the model's holdout is not honest, if it is not.
 

@@ -7,6 +7,7 @@ figures it is given, so a missing report only leaves its part out.
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 TOP_INPUTS = 10  # bars in the importance chart
 PALETTE = "#4c72b0, #dd8452"  # bars, then the line
@@ -20,8 +21,8 @@ class Gate:
     passed: bool | None
     reason: str
     markdown: str
-    table: dict = field(default_factory=dict)
-    figures: dict = field(default_factory=dict)
+    table: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 def ordered(gates: dict[str, Gate], order: list[str]) -> list[Gate]:
@@ -81,11 +82,11 @@ def chart(
     return "\n".join([*lines, "```"])
 
 
-def _finite(value) -> bool:
+def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
-def versus_champion(table: dict, champion: str) -> list[str]:
+def versus_champion(table: dict[str, Any], champion: str) -> list[str]:
     """Candidate (bars) against the champion (line) per metric, from the accuracy gate's table.
 
     Metrics between 0 and 1 share one chart; any other metric gets its own, so a large error
@@ -128,9 +129,9 @@ def importance_chart(values: dict[str, float], metric: str) -> str | None:
     )
 
 
-def group_chart(column: str, values: dict[str, float], metric: str) -> str | None:
+def group_chart(column: str, values: dict[str, float | None], metric: str) -> str | None:
     """The KPI's metric in each group of a sensitive column."""
-    known = {group: value for group, value in values.items() if _finite(value)}
+    known = {group: value for group, value in values.items() if value is not None and _finite(value)}
     if not known:
         return None
     return chart(f"{metric} by {column} (holdout)", list(known), list(known.values()), axis=metric)

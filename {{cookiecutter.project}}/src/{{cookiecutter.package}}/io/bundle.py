@@ -234,6 +234,8 @@ class OnnxEstimator:
     def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
         """Class probabilities, one column per class (two for a binary classifier)."""
         probabilities = self.model.predict(self._columns(x))[1]
+        if probabilities is None:
+            raise ProjectError("the champion's ONNX model gives no probabilities")
         if self.task == "classification":
             return np.column_stack([1 - probabilities, probabilities])
         return probabilities

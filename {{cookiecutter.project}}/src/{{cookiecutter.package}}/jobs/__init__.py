@@ -44,8 +44,10 @@ class Holdout:
         return self.frame.loc[self.x.index, column]
 
     def driver_runs(self, model: Any) -> pd.DataFrame:
-        """Permutation importance of ``model``'s inputs in each repeat, scored with the KPI's
-        metric: a row per input, a column per repeat."""
+        """Permutation importance of ``model``'s inputs in each repeat, by the KPI's metric.
+
+        A row per input, a column per repeat.
+        """
         from ..core.explain import importance_runs
 
         scorer = METRICS[self.rules.kpi.metric].scorer

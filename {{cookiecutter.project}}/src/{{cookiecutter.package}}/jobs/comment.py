@@ -93,7 +93,7 @@ def _importance(folder: Path, metric: str) -> list[str]:
     if not path.exists():
         return []
     values = pd.read_csv(path, index_col="input")["importance"]
-    drawn = importance_chart(values.to_dict(), metric)
+    drawn = importance_chart({str(name): float(value) for name, value in values.items()}, metric)
     return [drawn] if drawn else []
 
 

@@ -42,13 +42,11 @@ def smoke_test(root: Path) -> str:
 
 def release(root: Path) -> str:
     """Smoke-test, write the bundle, promote, write ``reports/deployment/record.json``, ``.md``."""
-    from .gates.explain import drivers
-
     record = read_record(root)
     reports = root / REPORTS
     smoke_test(root)
     data = holdout(root)
-    published = bundle.write(root, root / BUNDLE, record, drivers(data, data.candidate()))
+    published = bundle.write(root, root / BUNDLE, record.to_json(), data.drivers(data.candidate()))
     moved = promote(root)
     target = server.target()
     image = server.image() if target == "container" else None

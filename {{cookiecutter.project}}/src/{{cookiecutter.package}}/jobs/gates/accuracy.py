@@ -61,7 +61,7 @@ def check(root: Path) -> GateResult:
     data = holdout(root)
     rules, y = data.rules, data.y.to_numpy()
     parts = split(data.frame, data.schema, rules)  # derived here, whatever training did
-    candidate = onnx_model.load(root, data.record).predict(served_inputs(data))
+    candidate = onnx_model.load(root, data.record.to_json()).predict(served_inputs(data))
     scores = score_all(rules.task, y, *candidate)
     trivial = score_all(rules.task, y, *baseline(rules.task, parts))
     recorded = data.record.get("metrics", {})

@@ -42,4 +42,3 @@ def check(root: Path) -> GateResult:
         recorded = registry.champion_importance(champion)
         before = top(data.drivers(model) if recorded is None else recorded, top_k)
     return verdict(values, single, data.rules, before, changed)
-
