@@ -204,7 +204,9 @@ class TestAccuracy:
             run("make train evaluate export", cwd=project, env=ENV)
             report = gate(project, "accuracy")
         assert report["passed"] and "no metric worse than champion version" in report["reason"]
-        assert all(row[4] == 0 for row in report["table"]["rows"])
+        # The candidate is scored through its ONNX export (float32), the champion's pipeline in
+        # float64: a retrain of the same code differs by rounding alone.
+        assert all(abs(row[4]) < 1e-6 for row in report["table"]["rows"])
 
 
 @pytest.mark.xdist_group("gates-b")
