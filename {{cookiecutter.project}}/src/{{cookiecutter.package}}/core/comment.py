@@ -131,7 +131,9 @@ def importance_chart(values: dict[str, float], metric: str) -> str | None:
 
 def group_chart(column: str, values: dict[str, float | None], metric: str) -> str | None:
     """The KPI's metric in each group of a sensitive column."""
-    known = {group: value for group, value in values.items() if value is not None and _finite(value)}
+    known = {
+        group: value for group, value in values.items() if value is not None and _finite(value)
+    }
     if not known:
         return None
     return chart(f"{metric} by {column} (holdout)", list(known), list(known.values()), axis=metric)
