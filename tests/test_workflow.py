@@ -108,7 +108,7 @@ class TestWorkflow:
             in_project(
                 project,
                 "import hashlib, json, pandas as pd; "
-                'f = pd.read_csv("data/dataset.csv"); f["age"] += 3 * f["age"].std(); '
+                'f = pd.read_csv("data/dataset.csv"); f["age"] += round(3 * f["age"].std()); '
                 'f.to_csv("data/dataset.csv", index=False, lineterminator=chr(10)); '
                 'm = json.load(open("data/manifest.json")); '
                 'm["sha256"] = hashlib.sha256(open("data/dataset.csv", "rb").read()).hexdigest(); '
