@@ -28,7 +28,8 @@ def released(served, fitted, tmp_path):
     git(root, "add", "-A")
     git(root, "commit", "-qm", "Trained")
     importance = pd.Series(1.0 / np.arange(1, len(record["features"]) + 1), record["features"])
-    io.bundle.write(root, tmp_path / "bundle", record, importance)
+    tags = {"holdout_sha256": "h" * 64, "split": "holdout 0.25", "mlflow.user": "someone"}
+    io.bundle.write(root, tmp_path / "bundle", record, importance, tags)
     return root, tmp_path / "bundle"
 
 
@@ -57,6 +58,9 @@ def test_a_bundle_is_the_champion_with_its_onnx_model_and_data_from_git(
     for left, right in zip(expected, actual):
         assert left is None or np.allclose(left, right, atol=1e-5)
     assert list(io.registry.champion_importance(champion).index) == model.feature_names_in_.tolist()
+    # The run's tags the accuracy gate compares come from the bundle, not a tracking server.
+    tags = io.registry.run_tags(champion["run_id"])
+    assert tags == {"holdout_sha256": "h" * 64, "split": "holdout 0.25"}
     data = io.registry.training_data(champion["run_id"], tmp_path)
     assert io.files.sha256(data) == fitted.data_sha256
 

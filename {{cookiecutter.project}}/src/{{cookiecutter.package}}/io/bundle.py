@@ -30,6 +30,9 @@ ARCHIVE = "champion.tar.gz"
 MANIFEST = "bundle.json"
 FILES = ("record.json", "model.onnx", "importance.csv")
 TRAINING_DATA = "data/dataset.csv"
+# The champion run's tags the gates compare with (the holdout it was judged on, its data and
+# split), kept in the manifest so a pull request needs no tracking server to read them.
+TAGS = ("data_sha256", "holdout_sha256", "split", "git_sha", "lock_sha256")
 # Input tensor types of the exported model, as numpy arrays (core/inputs.py's DTYPES).
 TENSORS = {"tensor(float)": np.float32, "tensor(int64)": np.int64, "tensor(string)": np.object_}
 
@@ -75,6 +78,10 @@ class Bundle:
             "uri": f"bundle:{self.path}",
             "source": f"bundle model-v{found['version']}",
         }
+
+    def tags(self) -> dict:
+        """The champion run's tags that the gates compare with (see ``TAGS``)."""
+        return dict((self.manifest.get("champion") or {}).get("tags", {}))
 
     def record(self) -> dict:
         """The champion's model record."""
@@ -139,8 +146,12 @@ def read(path: Path) -> Bundle:
     return Bundle(path, manifest)
 
 
-def write(root: Path, path: Path, record: dict, importance: pd.Series) -> dict:
+def write(
+    root: Path, path: Path, record: dict, importance: pd.Series, tags: dict | None = None
+) -> dict:
     """Write the bundle of ``record``'s model into ``path`` and pack it; returns its manifest.
+
+    ``tags`` are the champion run's (those named in ``TAGS`` are kept).
 
     The training data must be committed: ``git show HEAD:data/dataset.csv`` has to hash to the
     record's ``data_sha256``, or no bundle is written.
@@ -163,6 +174,7 @@ def write(root: Path, path: Path, record: dict, importance: pd.Series) -> dict:
             "onnx_sha256": hashlib.sha256(content).hexdigest(),
             "model_sha256": model_digest(content),
             "training_data": {"commit": commit, "path": TRAINING_DATA, "sha256": digest},
+            "tags": {key: value for key, value in (tags or {}).items() if key in TAGS},
         }
     }
     path.mkdir(parents=True, exist_ok=True)

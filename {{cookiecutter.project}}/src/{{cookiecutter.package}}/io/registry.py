@@ -280,8 +280,17 @@ def promote(version: str, run_id: str) -> dict | None:
 
 
 def run_tags(run_id: str) -> dict:
-    """The tags of a run (provenance written at training time)."""
+    """The tags of a run (provenance written at training time).
+
+    A bundle's champion run is answered from the bundle, which keeps the tags the gates compare.
+    """
     from mlflow import MlflowClient
+
+    published = bundle.folder()
+    if published is not None:
+        found = bundle.read(published)
+        if (found.champion() or {}).get("run_id") == run_id:
+            return found.tags()
 
     with tracking():
         return dict(MlflowClient().get_run(run_id).data.tags)

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core import ProjectError
-from ..io import bundle, server
+from ..io import bundle, registry, server
 from ..io.data import holdout_rows
 from ..io.files import write_atomic, write_json
 from ..io.record import read_record
@@ -46,7 +46,8 @@ def release(root: Path) -> str:
     reports = root / REPORTS
     smoke_test(root)
     data = holdout(root)
-    published = bundle.write(root, root / BUNDLE, record.to_json(), data.drivers(data.candidate()))
+    importance, tags = data.drivers(data.candidate()), registry.run_tags(record.model.run_id)
+    published = bundle.write(root, root / BUNDLE, record.to_json(), importance, tags)
     moved = promote(root)
     target = server.target()
     image = server.image() if target == "container" else None
