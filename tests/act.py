@@ -125,10 +125,11 @@ def publish(project: Path, github: Path, tag: str = "model-v1") -> dict:
     name = package(project).name
     in_project(
         project,
-        f"from {name} import io, jobs; from {name}.jobs.gates.explain import drivers; "
+        f"from {name} import io, jobs; "
         "import pathlib; root = pathlib.Path(); data = jobs.holdout(root); "
-        f'io.bundle.write(root, pathlib.Path("{folder}"), data.record, '
-        "drivers(data, data.candidate()))",
+        "tags = io.registry.run_tags(data.record.model.run_id); "
+        f'io.bundle.write(root, pathlib.Path("{folder}"), data.record.to_json(), '
+        "data.drivers(data.candidate()), tags)",
     )
     release = github / "releases" / tag
     release.mkdir(parents=True)
