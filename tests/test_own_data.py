@@ -1,5 +1,6 @@
 """Bring your own data: real public tables that no other test uses, each baked with the
-user's-file option and taken through every task and all seven gates, as its README says.
+user's-file option and taken through every task and the gates, as its README says (all seven
+on one table, those that read the data on the others).
 
 The tables ship inside packages the generated project installs (scikit-learn, scikit-lego),
 so the test writes each one to a file in the new project with the project's own environment.
@@ -73,11 +74,14 @@ def test_your_own_table_passes_every_gate(bake, name):
     run(f"uv run --locked python -c '{spec['write']}'", cwd=project, env=ENV)
     run(f"make data schema review && {COMMIT} Data", cwd=project, env=ENV)
     run(f"make train evaluate export card && {COMMIT} Train", cwd=project, env=ENV)
-    done = run("make gates", cwd=project, env=ENV, timeout=900)
-    for gate in GATES:
+    # Every gate on one table; on the others the gates that read the data (standards,
+    # reproduce and load judge the code and the service the same whatever the table).
+    gates = GATES if name == "cancer" else ["accuracy", "explain", "governance", "onnx"]
+    done = run(f"make gates GATES={','.join(gates)}", cwd=project, env=ENV, timeout=900)
+    for gate in gates:
         report = json.loads((project / "reports" / "gates" / f"{gate}.json").read_text())
         assert report["passed"], (gate, report["reason"])
-    assert f"all {len(GATES)} gates passed" in done.stdout
+    assert f"all {len(gates)} gates passed" in done.stdout
     record = json.loads((project / "model" / "record.json").read_text())
     schema = (project / "schema.yaml").read_text()
     if name == "cancer":

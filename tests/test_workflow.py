@@ -56,6 +56,9 @@ class TestWorkflow:
         assert champion["run_id"] == published["champion"]["run_id"]
         assert "| candidate | champion | gain |" in comments
 
+    # The standards gate's red paths run locally in test_gates; under act, gates-passed turning
+    # red is proven by the worse model below. Opt-in, to keep the suite short.
+    @pytest.mark.skipif(not os.environ.get("ACCEPTANCE"), reason="opt-in: ACCEPTANCE=1")
     def test_a_flake8_violation_fails_standards_and_gates_passed(self, trained, tmp_path):
         project = trained("classification")
         with changed(project):
