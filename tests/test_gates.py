@@ -50,7 +50,7 @@ def test_two_clones_share_one_tracking_server_and_its_champion(tmp_path):
 
         second = tmp_path / "second"
         run(f"git clone -q {first} {second}", cwd=tmp_path)
-        run(f"make setup train && {commit}", cwd=second, env=shared)
+        run(f"make setup candidate && {commit}", cwd=second, env=shared)
         accuracy = gate(second, "accuracy", shared)
 
     assert re.search(r"^gate\s+verdict\s+reason$", done.stdout, flags=re.MULTILINE)

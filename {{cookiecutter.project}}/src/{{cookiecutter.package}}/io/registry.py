@@ -109,7 +109,9 @@ def log_training(pipeline, example: pd.DataFrame, params: dict, tags: dict, data
     # trees, say, which skops does not trust by default).
     trusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
     commit = tags.get("git_sha", "unknown")
-    estimator = type(pipeline[-1] if hasattr(pipeline, "steps") else pipeline).__name__
+    final = pipeline[-1] if hasattr(pipeline, "steps") else pipeline
+    # A wrapper (a tuned decision threshold, a calibration) is named by the model it wraps.
+    estimator = type(getattr(final, "estimator", final)).__name__
     name = f"{estimator.lower()}-{commit[:7]}"
     description = (
         f"{estimator} trained by `make train` at commit {commit} on "
