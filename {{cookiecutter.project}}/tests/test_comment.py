@@ -77,7 +77,7 @@ def test_comment_lists_gates_in_order_names_failures_and_missing_ones():
     text = core.comment.comment(
         gates, {"Charts": ["```mermaid\nx\n```"], "Empty": []}, ["eda.html"], link
     )
-    assert text.startswith("## ❌ 1 of 3 gates failed: load\n")
+    assert text.startswith(f"{core.comment.MARKER}\n## ❌ 1 of 3 gates failed: load\n")
     assert "✅ accuracy · ❌ load · ❔ standards · ✅ extra" in text
     assert "No verdict found for: standards." in text
     assert f"[the run's artifacts]({link})" in text
@@ -88,7 +88,7 @@ def test_comment_lists_gates_in_order_names_failures_and_missing_ones():
 
 def test_comment_without_any_report_says_so():
     text = core.comment.comment([], {}, [], None)
-    assert text.startswith("## Gates: no verdicts were found")
+    assert text.startswith(f"{core.comment.MARKER}\n## Gates: no verdicts were found")
     assert "artifacts" not in text
 
 
@@ -106,7 +106,7 @@ def test_make_comment_uses_whichever_reports_exist(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
     text = jobs.comment.comment(tmp_path).read_text()
-    assert text.startswith("## ✅ 1 of 1 gates passed")
+    assert text.startswith(f"{core.comment.MARKER}\n## ✅ 1 of 1 gates passed")
     assert "### Candidate vs champion" in text and "champion version 3" in text
     assert "What the model leans on" not in text and "by group" not in text
     assert "only the Markdown" in text and "artifacts" not in text

@@ -13,6 +13,11 @@ TOP_INPUTS = 10  # bars in the importance chart
 PALETTE = "#4c72b0, #dd8452"  # bars, then the line
 
 
+# The comment's first line, invisible on GitHub: the workflow finds its own comment by it, and
+# edits that one on every push instead of adding another.
+MARKER = "<!-- gates-report -->"
+
+
 @dataclass
 class Gate:
     """One gate's report: its verdict (None when only its Markdown was found), text and table."""
@@ -186,7 +191,7 @@ def comment(
     else:
         head = f"## ✅ {len(judged)} of {len(judged)} gates passed"
     marks = {True: "✅", False: "❌", None: "❔"}
-    lines = [head, ""]
+    lines = [MARKER, head, ""]
     if gates:
         lines += [" · ".join(f"{marks[gate.passed]} {gate.name}" for gate in gates), ""]
     unreported = [gate.name for gate in gates if gate.passed is None]
