@@ -82,3 +82,9 @@ def test_match_refuses_a_model_other_than_the_committed_one(released, fitted):
     io.onnx_model.export(other, fitted.features, {}, root / io.onnx_model.MODEL)
     with pytest.raises(core.ProjectError, match="is not the one the pull request's gates judged"):
         jobs.champion.match(root)
+
+
+def test_a_manifest_without_its_champion_keys_is_one_line(tmp_path):
+    (tmp_path / "bundle.json").write_text('{"champion": {"version": "3"}}')
+    with pytest.raises(core.ProjectError, match="not a champion bundle manifest .* lacking run_id"):
+        io.bundle.read(tmp_path)

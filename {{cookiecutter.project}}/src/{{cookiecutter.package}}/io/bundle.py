@@ -33,6 +33,8 @@ TRAINING_DATA = "data/dataset.csv"
 # The champion run's tags the gates compare with (the holdout it was judged on, its data and
 # split), kept in the manifest so a pull request needs no tracking server to read them.
 TAGS = ("data_sha256", "holdout_sha256", "split", "git_sha", "lock_sha256")
+# What a manifest must say of its champion.
+CHAMPION_KEYS = ("version", "run_id", "onnx_sha256", "training_data")
 # Input tensor types of the exported model, as numpy arrays (core/inputs.py's DTYPES).
 TENSORS = {"tensor(float)": np.float32, "tensor(int64)": np.int64, "tensor(string)": np.object_}
 
@@ -139,7 +141,15 @@ def read(path: Path) -> Bundle:
             f"{VARIABLE}={path}: no {MANIFEST} there (run `make champion` to fetch the bundle)"
         )
     manifest = read_json(path / MANIFEST, "champion bundle")
-    if manifest.get("champion") is not None:
+    champion = manifest.get("champion")
+    if champion is not None:
+        lacking = [key for key in CHAMPION_KEYS if key not in (champion or {})]
+        data = champion.get("training_data") if isinstance(champion, dict) else None
+        if not isinstance(champion, dict) or lacking or not isinstance(data, dict):
+            raise ProjectError(
+                f"{path}/{MANIFEST}: not a champion bundle manifest (it needs "
+                f"{', '.join(CHAMPION_KEYS)}; lacking {', '.join(lacking) or 'none'})"
+            )
         missing = [name for name in FILES if not (path / name).is_file()]
         if missing:
             raise ProjectError(f"champion bundle {path} lacks {', '.join(missing)}")

@@ -57,8 +57,12 @@ def fetch(root: Path) -> str:
 def match(root: Path) -> str:
     """The built model's ``model_sha256`` is the committed record's, or a ``ProjectError``."""
     built = read_record(root).get("onnx", {})
-    committed = json.loads(_git(root, "show", f"HEAD:{RECORD.as_posix()}") or "{}")
-    expected = committed.get("onnx", {}).get("model_sha256")
+    try:
+        committed = json.loads(_git(root, "show", f"HEAD:{RECORD.as_posix()}") or "{}")
+    except json.JSONDecodeError as error:
+        raise ProjectError(f"the committed {RECORD} is not valid JSON ({error})") from None
+    onnx = committed.get("onnx") if isinstance(committed, dict) else None
+    expected = onnx.get("model_sha256") if isinstance(onnx, dict) else None
     if not expected:
         raise ProjectError(
             f"the committed {RECORD} names no onnx.model_sha256 "
