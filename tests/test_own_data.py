@@ -59,7 +59,6 @@ def use_forest(project: Path, forest: str) -> None:
     edit(pipeline, "prepare(features)", "prepare(features, scale=False)")
 
 
-@pytest.mark.xdist_group("own-data")
 @pytest.mark.parametrize("name", DATASETS)
 def test_your_own_table_passes_every_gate(bake, name):
     spec = DATASETS[name]
