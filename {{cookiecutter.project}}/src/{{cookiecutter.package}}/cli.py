@@ -43,8 +43,8 @@ def _eda(root: Path, args) -> str:
 def _train(root: Path, args) -> str:
     from .jobs.train import train
 
-    model = train(root)["model"]
-    return f"trained run {model['run_id']}, registered {model['name']} version {model['version']}"
+    model = train(root).model
+    return f"trained run {model.run_id}, registered {model.name} version {model.version}"
 
 
 def _evaluate(root: Path, args) -> str:

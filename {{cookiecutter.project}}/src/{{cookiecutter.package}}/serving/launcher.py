@@ -59,7 +59,7 @@ def serve(root: Path) -> str:
     from .app import create_app
 
     rules = load_policy(root / POLICY)
-    record = read_record(root).to_json()
+    record = read_record(root)
     read(root, record)  # a wrong model stops here, in one line, before the port opens
     host, port = address()
     uvicorn.run(create_app(root, rules, record), host=host, port=port, **UVICORN)
