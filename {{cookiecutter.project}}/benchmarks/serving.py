@@ -85,7 +85,7 @@ def single_row(root: Path) -> dict[str, float]:
     """Median microseconds of one-row predictions, in this process; warns on a disagreement."""
     rules, record = jobs.policy(root), io.record.read_record(root)
     features = io.dataset.load_schema(root, rules).features(exclude=rules.data.excluded_features)
-    pipeline = io.registry.load_model(f"runs:/{record['model']['run_id']}/model")
+    pipeline = io.registry.load_model(f"runs:/{record.model.run_id}/model")
     model = serving.model.load(root, record)
     rows = io.data.holdout_rows(root, rules)
     frame = pd.DataFrame(rows)
@@ -186,7 +186,7 @@ def main() -> int:
 
 def _servers(root: Path) -> dict[str, dict]:
     """Each server's command, environment, port, health path and request style."""
-    run_id = io.record.read_record(root)["model"]["run_id"]
+    run_id = io.record.read_record(root).model.run_id
     env = {**os.environ, **QUIET, "MLFLOW_TRACKING_URI": io.registry.tracking_uri()}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     servers = {}

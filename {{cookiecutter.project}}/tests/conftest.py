@@ -79,6 +79,7 @@ def served(project, policy, fitted, tmp_path_factory):
     exported = io.onnx_model.export(
         fitted.pipeline, fitted.features, {"run_id": model["run_id"]}, path
     )
+    exported["model_sha256"] = io.bundle.model_digest(path.read_bytes())
     record = {
         "model": model,
         "task": policy.task,

@@ -12,7 +12,8 @@ from {{ cookiecutter.package }} import core, jobs
 PROJECT = Path(__file__).resolve().parents[1]
 Rows, Judged = core.accuracy.Rows, core.accuracy.Judged
 FIT, HOLDOUT, EVERYTHING = Rows(300, "f" * 64), Rows(100, "h" * 64), Rows(400, "e" * 64)
-RECORDED = {"fit": {"rows": 300, "sha256": "f" * 64}, "holdout": {"rows": 100, "sha256": "h" * 64}}
+SPLIT = {"fit": {"rows": 300, "sha256": "f" * 64}, "holdout": {"rows": 100, "sha256": "h" * 64}}
+RECORDED = core.record.Split.model_validate(SPLIT)
 
 
 def test_served_scores_within_the_tolerance_of_the_record_pass_and_beyond_it_fail():
@@ -57,13 +58,17 @@ def test_a_model_fitted_on_the_training_split_and_judged_on_the_holdout_is_hones
 
 
 def test_a_model_fitted_on_every_row_fails_naming_the_holdout_rows():
-    fitted_on_all = {**RECORDED, "fit": {"rows": 400, "sha256": "e" * 64}}
+    fitted_on_all = core.record.Split.model_validate(
+        {**SPLIT, "fit": {"rows": 400, "sha256": "e" * 64}}
+    )
     (problem,) = core.accuracy.dishonest_split(fitted_on_all, FIT, HOLDOUT, EVERYTHING, shared=0)
     assert problem.startswith("the model was fitted on all 400 rows of data/, the 100 holdout")
 
 
 def test_a_model_fitted_or_judged_on_other_rows_fails_with_both_fingerprints():
-    other = {"fit": {"rows": 320, "sha256": "a" * 64}, "holdout": {"rows": 80, "sha256": "b" * 64}}
+    other = core.record.Split.model_validate(
+        {"fit": {"rows": 320, "sha256": "a" * 64}, "holdout": {"rows": 80, "sha256": "b" * 64}}
+    )
     judged, fitted = core.accuracy.dishonest_split(other, FIT, HOLDOUT, EVERYTHING, shared=0)
     assert judged.startswith(f"the model was judged on 80 rows ({'b' * 12}), not on the holdout")
     assert judged.endswith(f"gives, 100 rows ({'h' * 12})")

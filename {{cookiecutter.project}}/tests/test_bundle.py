@@ -20,14 +20,11 @@ def released(served, fitted, tmp_path):
     """A committed project (data, record with model_sha256, model) and its champion bundle."""
     root = tmp_path / "project"
     shutil.copytree(served, root)
-    record = io.record.read_record(root).to_json()
-    content = (root / io.onnx_model.MODEL).read_bytes()
-    record["onnx"]["model_sha256"] = io.bundle.model_digest(content)
-    io.record.write_record(root, core.record.Record.model_validate(record))
+    record = io.record.read_record(root)
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "Trained")
-    importance = pd.Series(1.0 / np.arange(1, len(record["features"]) + 1), record["features"])
+    importance = pd.Series(1.0 / np.arange(1, len(record.features) + 1), record.features)
     tags = {"holdout_sha256": "h" * 64, "split": "holdout 0.25", "mlflow.user": "someone"}
     io.bundle.write(root, tmp_path / "bundle", record, importance, tags)
     return root, tmp_path / "bundle"

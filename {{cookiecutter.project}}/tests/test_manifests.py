@@ -1,4 +1,5 @@
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,11 @@ def test_the_committed_deployment_is_what_make_manifests_writes(root):
     jobs.manifests.write_manifests(root)
     assert (root / jobs.manifests.DEPLOYMENT).read_text() == committed
     assert jobs.manifests.limit_problems(root, jobs.policy(root)) == []
+
+
+def test_the_dockerfile_exposes_the_port_the_package_serves_on():
+    exposed = re.findall(r"^EXPOSE (\d+)$", (PROJECT / "Dockerfile").read_text(), re.MULTILINE)
+    assert exposed == [str(core.kubernetes.PORT)]
 
 
 def test_a_policy_limit_changed_without_make_manifests_is_named(root):

@@ -1,5 +1,3 @@
-import json
-
 import pytest
 
 from {{ cookiecutter.package }} import core, io, jobs
@@ -30,7 +28,7 @@ def test_the_model_meets_the_policy_thresholds(project, policy):
 
 
 def test_train_and_evaluate_write_a_record_that_matches_a_refit(tracked, policy):
-    record = json.loads((tracked / io.record.RECORD).read_text())
-    assert record["model"]["version"] == "1" and record["model"]["run_id"]
-    assert record["data_sha256"] and record["lock_sha256"] != "missing"
-    assert record["metrics"] == pytest.approx(fit(tracked, policy), abs=1e-12)
+    record = io.record.read_record(tracked)
+    assert record.model.version == "1" and record.model.run_id
+    assert record.data_sha256 and record.lock_sha256 != "missing"
+    assert record.metrics == pytest.approx(fit(tracked, policy), abs=1e-12)

@@ -1,5 +1,3 @@
-import json
-
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -28,17 +26,17 @@ def test_another_model_does_not_agree(served, fitted, policy):
 
 
 def test_the_record_holds_the_export_hash(served):
-    exported = io.record.read_record(served)["onnx"]
+    exported = io.record.read_record(served).onnx
     content = (served / io.onnx_model.MODEL).read_bytes()
-    assert exported["sha256"] == io.onnx_model.digest(content)
-    assert exported["bytes"] == len(content) and exported["file"] == "model/model.onnx"
+    assert exported is not None and exported.sha256 == io.onnx_model.digest(content)
+    assert exported.bytes == len(content) and exported.file == "model/model.onnx"
 
 
 def test_the_gate_passes_on_the_export_and_fails_on_another_model(tracked, fitted):
     exported = jobs.export.export(tracked)
-    record = json.loads((tracked / io.record.RECORD).read_text())
-    assert record["onnx"] == exported
-    assert io.onnx_model.load(tracked, record).metadata["run_id"] == record["model"]["run_id"]
+    record = io.record.read_record(tracked)
+    assert record.onnx is not None and record.onnx.model_dump() == exported
+    assert io.onnx_model.load(tracked, record).metadata["run_id"] == record.model.run_id
     result = jobs.gates.run_gate("onnx", tracked)
     assert result.passed, result.reason
     assert (tracked / "reports/gates/onnx.json").exists()

@@ -33,7 +33,7 @@ def test_an_unreachable_server_is_named_without_its_credentials(monkeypatch):
 
 
 def test_the_champion_data_must_hash_to_its_run_tag(tracked, tmp_path):
-    run_id = io.record.read_record(tracked)["model"]["run_id"]
+    run_id = io.record.read_record(tracked).model.run_id
     path = io.registry.training_data(run_id, tmp_path / "intact")
     assert io.files.sha256(path) == io.registry.run_tags(run_id)["data_sha256"]
 

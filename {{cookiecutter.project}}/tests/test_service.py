@@ -85,11 +85,9 @@ def test_one_row_and_a_batch_get_the_pipeline_predictions(client, fitted, rows, 
 def test_metadata_comes_from_the_record(client, served, policy):
     record = io.record.read_record(served)
     body = client.get("/metadata").json()
-    assert body["version"] == record["model"]["version"]
-    assert body["run_id"] == record["model"]["run_id"]
-    assert body["data_sha256"] == record["data_sha256"]
-    assert body["onnx_sha256"] == record["onnx"]["sha256"]
-    assert body["metrics"] == record["metrics"] and body["features"] == record["features"]
+    assert body["version"] == record.model.version and body["run_id"] == record.model.run_id
+    assert body["data_sha256"] == record.data_sha256 and body["onnx_sha256"] == record.onnx.sha256
+    assert body["metrics"] == record.metrics and body["features"] == record.features
     assert body["max_batch"] == policy.service.max_batch
 
 
@@ -390,7 +388,7 @@ def test_metrics_count_requests_by_endpoint_and_status_and_the_predictions(serve
             assert client.post("/predict", json=row).status_code == 200
         assert client.post("/predict", json={"nonsense": 1}).status_code == 422
         text = client.get("/metrics").text
-    version = io.record.read_record(served)["model"]["version"]
+    version = io.record.read_record(served).model.version
     labels = 'endpoint="/predict",model_version="' + version + '"'
     assert "service_requests_total{" + labels + ',status="200"} 3.0' in text
     assert "service_requests_total{" + labels + ',status="422"} 1.0' in text

@@ -26,7 +26,12 @@ def record(**changes) -> core.record.Record:
         "data_sha256": "a" * 64,
         "lock_sha256": "b" * 64,
         "metrics": {"m": 0.5},
-        "onnx": {"file": "model/model.onnx", "sha256": "c" * 64, "bytes": 10},
+        "onnx": {
+            "file": "model/model.onnx",
+            "sha256": "c" * 64,
+            "model_sha256": "d" * 64,
+            "bytes": 10,
+        },
     }
     return core.record.Record.model_validate({**data, **changes})
 

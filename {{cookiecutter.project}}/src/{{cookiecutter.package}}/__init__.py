@@ -14,6 +14,9 @@ from types import ModuleType
 PROJECT = "{{ cookiecutter.project }}"
 PACKAGE = __name__
 
+# Telemetry off, stated here once for everything that imports the package (every CLI verb, the
+# service, the retrain of the reproduce gate), before any module imports MLflow or onnxruntime.
+# The Makefile exports the same for the tools it runs outside the package (`make ui`).
 for _name, _value in {
     "MLFLOW_DISABLE_TELEMETRY": "true",
     "DO_NOT_TRACK": "true",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import PROJECT
 from .core import ProjectError
+from .core.kubernetes import PORT
 
 
 def _data(root: Path, args) -> str:
@@ -43,8 +44,8 @@ def _eda(root: Path, args) -> str:
 def _train(root: Path, args) -> str:
     from .jobs.train import train
 
-    model = train(root)["model"]
-    return f"trained run {model['run_id']}, registered {model['name']} version {model['version']}"
+    model = train(root).model
+    return f"trained run {model.run_id}, registered {model.name} version {model.version}"
 
 
 def _evaluate(root: Path, args) -> str:
@@ -195,7 +196,7 @@ VERBS = {
     "train": (_train, "train, track in MLflow, register, write model/record.json"),
     "evaluate": (_evaluate, "score the recorded model on the holdout"),
     "export": (_export, "export the recorded model to ONNX, model/model.onnx"),
-    "serve": (_serve, "serve model/model.onnx over HTTP on $HOST:$PORT (127.0.0.1:8000)"),
+    "serve": (_serve, f"serve model/model.onnx over HTTP on $HOST:$PORT (127.0.0.1:{PORT})"),
     "card": (_card, "write MODEL_CARD.md from the run and model_card.yaml"),
     "gate": (_gate, "run one gate; reports go to reports/gates/"),
     "gates": (_gates, "run every gate and print the summary table"),

@@ -6,9 +6,9 @@ was fitted and judged on. Each function here judges one of them and says why in 
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 from .metrics import METRICS
+from .record import Split
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def short_of_baseline(
 
 
 def dishonest_split(
-    recorded: dict[str, Any] | None, fit: Rows, holdout: Rows, everything: Rows, shared: int
+    recorded: Split | None, fit: Rows, holdout: Rows, everything: Rows, shared: int
 ) -> list[str]:
     """Why the model's holdout is not honest, if it is not.
 
@@ -100,7 +100,10 @@ def dishonest_split(
             "the record carries no fingerprint of the rows the model was fitted on and judged "
             "on: retrain with `make train evaluate`"
         ]
-    claimed = {side: Rows(**recorded[side]) for side in ("fit", "holdout")}
+    claimed = {
+        "fit": Rows(recorded.fit.rows, recorded.fit.sha256),
+        "holdout": Rows(recorded.holdout.rows, recorded.holdout.sha256),
+    }
     problems = []
     if claimed["holdout"] != holdout:
         problems.append(

@@ -1,18 +1,21 @@
 """The Kubernetes Deployment of the service, from the policy: pure data, no files."""
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import PROJECT
-from .policy import Policy
+
+if TYPE_CHECKING:  # only for types: the image's health check imports PORT without pydantic
+    from .policy import Policy
 
 APP = PROJECT
+# The service's port, stated once: the launcher's default, the container's, the Deployment's.
 PORT = 8000
 UID = 10001  # the Dockerfile's non-root user
 GRACE_SECONDS = 30  # from SIGTERM to SIGKILL; the service ends its requests 10 s before
 
 
-def resources(rules: Policy) -> dict[str, Any]:
+def resources(rules: "Policy") -> dict[str, Any]:
     """Requests and limits: the CPU and memory the load gate held the service to."""
     limits = rules.gates.load
     bounds = {
@@ -22,7 +25,7 @@ def resources(rules: Policy) -> dict[str, Any]:
     return {"requests": dict(bounds), "limits": dict(bounds)}
 
 
-def deployment(rules: Policy) -> dict[str, Any]:
+def deployment(rules: "Policy") -> dict[str, Any]:
     """The service's Deployment: non-root, read-only root, probes on /health, policy limits."""
 
     def labels() -> dict[str, str]:  # a fresh dict each time: YAML would otherwise write anchors

@@ -33,10 +33,30 @@ class Rows(Open):
 
 
 class Export(Open):
-    """The ONNX export of the recorded model: its file and the file's sha256."""
+    """The ONNX export of the recorded model: its file, the file's sha256 and size in bytes.
+
+    ``model_sha256`` hashes what the model computes (the file without the metadata naming its
+    run): ``make match`` compares a rebuild's with the committed record's.
+    """
 
     file: str
     sha256: str = Field(min_length=1)
+    model_sha256: str = Field(min_length=1)
+    bytes: int = Field(ge=0)
+
+
+class Fingerprint(Open):
+    """Some rows of ``data/``: how many, and the sha256 of their sorted row hashes."""
+
+    rows: int = Field(ge=0)
+    sha256: str = Field(min_length=1)
+
+
+class Split(Open):
+    """The rows training fitted the model on and the holdout it was judged on."""
+
+    fit: Fingerprint
+    holdout: Fingerprint
 
 
 class Record(Open):
@@ -48,6 +68,7 @@ class Record(Open):
     data_sha256: str
     params: dict[str, Any] = {}
     rows: Rows | None = None
+    split: Split | None = None
     git_sha: str = "unknown"
     git_dirty: bool = False
     lock_sha256: str = "missing"
@@ -67,16 +88,8 @@ class Record(Open):
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON values, without the sections it does not have yet."""
-        missing = {name for name in ("rows", "onnx") if getattr(self, name) is None}
+        missing = {name for name in ("rows", "split", "onnx") if getattr(self, name) is None}
         return self.model_dump(mode="json", exclude=missing)
-
-    def __getitem__(self, key: str) -> Any:
-        """Transitional: code still reading the record as a dict gets its JSON values."""
-        return self.to_json()[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """Transitional, like ``__getitem__``: a JSON value, or ``default``."""
-        return self.to_json().get(key, default)
 
 
 def parse_record(data: object, where: str) -> Record:

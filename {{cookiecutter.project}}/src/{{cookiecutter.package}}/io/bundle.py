@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import ProjectError
+from ..core.record import Record, parse_record
 from .files import read_json, sha256, write_atomic, write_json
 
 VARIABLE = "CHAMPION_BUNDLE"
@@ -85,9 +86,10 @@ class Bundle:
         """The champion run's tags that the gates compare with (see ``TAGS``)."""
         return dict((self.manifest.get("champion") or {}).get("tags", {}))
 
-    def record(self) -> dict:
+    def record(self) -> Record:
         """The champion's model record."""
-        return read_json(self.path / "record.json", "champion bundle record")
+        data = read_json(self.path / "record.json", "champion bundle record")
+        return parse_record(data, f"{self.path}/record.json")
 
     def model(self):
         """The champion's ONNX model, checked against the bundle's sha256, as an estimator."""
@@ -100,7 +102,7 @@ class Bundle:
                 f"{expected[:12]}: not the champion's model"
             )
         record = self.record()
-        return OnnxEstimator(content, record["task"], record["features"])
+        return OnnxEstimator(content, record.task, record.features)
 
     def importance(self) -> pd.Series:
         """The champion's permutation importance of each input, largest first."""
@@ -157,7 +159,7 @@ def read(path: Path) -> Bundle:
 
 
 def write(
-    root: Path, path: Path, record: dict, importance: pd.Series, tags: dict | None = None
+    root: Path, path: Path, record: Record, importance: pd.Series, tags: dict | None = None
 ) -> dict:
     """Write the bundle of ``record``'s model into ``path`` and pack it; returns its manifest.
 
@@ -169,18 +171,18 @@ def write(
     commit = _git(root, "rev-parse", "HEAD").decode().strip()
     data = _git(root, "show", f"HEAD:{TRAINING_DATA}")
     digest = hashlib.sha256(data).hexdigest()
-    if digest != record["data_sha256"]:
+    if digest != record.data_sha256:
         raise ProjectError(
             f"{TRAINING_DATA} at commit {commit[:12]} has sha256 {digest[:12]}, the record says "
-            f"{record['data_sha256'][:12]}: commit the data the model was trained on"
+            f"{record.data_sha256[:12]}: commit the data the model was trained on"
         )
     content = (root / "model" / "model.onnx").read_bytes()
-    model = record["model"]
+    model = record.model
     manifest = {
         "champion": {
-            "name": model["name"],
-            "version": model["version"],
-            "run_id": model["run_id"],
+            "name": model.name,
+            "version": model.version,
+            "run_id": model.run_id,
             "onnx_sha256": hashlib.sha256(content).hexdigest(),
             "model_sha256": model_digest(content),
             "training_data": {"commit": commit, "path": TRAINING_DATA, "sha256": digest},
@@ -188,7 +190,7 @@ def write(
         }
     }
     path.mkdir(parents=True, exist_ok=True)
-    write_json(path / "record.json", record)
+    write_json(path / "record.json", record.to_json())
     write_atomic(path / "model.onnx", content)
     table = importance.rename("importance").to_frame()
     write_atomic(path / "importance.csv", table.to_csv(index_label="input"))

@@ -23,6 +23,7 @@ import pandas as pd
 
 from .. import PACKAGE, PROJECT
 from ..core import ProjectError
+from ..core.record import Record
 from . import bundle
 from .files import sha256, shown, without_credentials
 
@@ -192,19 +193,19 @@ def _register(model_uri: str) -> str:
     return str(registered.version)
 
 
-def log_export(record: dict, path: Path, sha256: str) -> None:
+def log_export(record: Record, path: Path, sha256: str) -> None:
     """Log the ONNX export with the training run and name it in the version's description."""
     from mlflow import MlflowClient
 
-    model = record["model"]
+    model = record.model
     with tracking():
         client = MlflowClient()
-        client.log_artifact(model["run_id"], str(path), artifact_path=EXPORT_FOLDER)
-        uri = f"runs:/{model['run_id']}/{EXPORT_FOLDER}/{path.name}"
-        current = client.get_model_version(model["name"], model["version"]).description or ""
+        client.log_artifact(model.run_id, str(path), artifact_path=EXPORT_FOLDER)
+        uri = f"runs:/{model.run_id}/{EXPORT_FOLDER}/{path.name}"
+        current = client.get_model_version(model.name, model.version).description or ""
         kept = current.split(EXPORT_NOTE)[0].rstrip()
         note = f"{EXPORT_NOTE} {uri} (sha256 {sha256[:12]}), the file the service runs."
-        client.update_model_version(model["name"], model["version"], f"{kept}\n\n{note}".strip())
+        client.update_model_version(model.name, model.version, f"{kept}\n\n{note}".strip())
 
 
 def log_metrics(run_id: str, metrics: dict[str, float]) -> None:

@@ -24,6 +24,7 @@ from typing import Callable
 
 from .. import PROJECT
 from ..core import ProjectError
+from ..core.kubernetes import PORT
 from ..core.load import Confined
 from ..core.policy import LoadGate
 from ..serving.launcher import command
@@ -208,7 +209,7 @@ def _container(root: Path, port: int, limits: LoadGate) -> Service:
         "--cpus",
         f"{limits.max_cpu_percent / 100:g}",
         "--publish",
-        f"127.0.0.1:{port}:8000",
+        f"127.0.0.1:{port}:{PORT}",  # the image listens on the default port
         tag,
     )
 

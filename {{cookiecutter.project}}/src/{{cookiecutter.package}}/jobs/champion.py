@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from ..core import ProjectError
+from ..core.record import parse_record
 from ..io import bundle
 from ..io.record import RECORD, read_record
 
@@ -56,13 +57,13 @@ def fetch(root: Path) -> str:
 
 def match(root: Path) -> str:
     """The built model's ``model_sha256`` is the committed record's, or a ``ProjectError``."""
-    built = read_record(root).get("onnx", {})
+    built = read_record(root).onnx
+    shown = _git(root, "show", f"HEAD:{RECORD.as_posix()}")
     try:
-        committed = json.loads(_git(root, "show", f"HEAD:{RECORD.as_posix()}") or "{}")
+        committed = parse_record(json.loads(shown), f"the committed {RECORD}") if shown else None
     except json.JSONDecodeError as error:
         raise ProjectError(f"the committed {RECORD} is not valid JSON ({error})") from None
-    onnx = committed.get("onnx") if isinstance(committed, dict) else None
-    expected = onnx.get("model_sha256") if isinstance(onnx, dict) else None
+    expected = committed.onnx.model_sha256 if committed and committed.onnx else None
     if not expected:
         raise ProjectError(
             f"the committed {RECORD} names no onnx.model_sha256 "
@@ -70,7 +71,7 @@ def match(root: Path) -> str:
         )
     file = root / "model" / "model.onnx"
     actual = bundle.model_digest(file.read_bytes()) if file.is_file() else "missing"
-    if actual != built.get("model_sha256") or actual != expected:
+    if built is None or actual != built.model_sha256 or actual != expected:
         raise ProjectError(
             f"the built model (model_sha256 {actual[:12]}) is not the one the pull request's "
             f"gates judged ({expected[:12]}, committed {RECORD}): refusing to ship it"

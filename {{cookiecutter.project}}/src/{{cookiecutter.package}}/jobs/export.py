@@ -35,6 +35,6 @@ def export(root: Path) -> dict[str, Any]:
     }
     exported = onnx_model.export(pipeline, features, metadata, root / onnx_model.MODEL)
     exported["model_sha256"] = bundle.model_digest((root / onnx_model.MODEL).read_bytes())
-    registry.log_export(record.to_json(), root / onnx_model.MODEL, exported["sha256"])
+    registry.log_export(record, root / onnx_model.MODEL, exported["sha256"])
     write_record(root, record.model_copy(update={"onnx": Export.model_validate(exported)}))
     return exported

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core import ProjectError
+from ..core.record import Record
 from ..io import bundle, registry, server
 from ..io.data import holdout_rows
 from ..io.files import write_atomic, write_json
@@ -30,7 +31,7 @@ SMOKE_ROWS = 5
 def smoke_test(root: Path) -> str:
     """Start the service as ``make release`` does and smoke-test it; nothing moves."""
     rules = policy(root)
-    record = read_record(root).to_json()
+    record = read_record(root)
     rows = holdout_rows(root, rules)[:SMOKE_ROWS]
     service = server.start(root, rules.gates.load, root / REPORTS / "service.log")
     try:
@@ -47,15 +48,15 @@ def release(root: Path) -> str:
     smoke_test(root)
     data = holdout(root)
     importance, tags = data.drivers(data.candidate()), registry.run_tags(record.model.run_id)
-    published = bundle.write(root, root / BUNDLE, record.to_json(), importance, tags)
+    published = bundle.write(root, root / BUNDLE, record, importance, tags)
     moved = promote(root)
     target = server.target()
     image = server.image() if target == "container" else None
     deployment = {
-        "model": record["model"],
-        "git_sha": record["git_sha"],
-        "data_sha256": record["data_sha256"],
-        "metrics": record.get("metrics", {}),
+        "model": record.model.model_dump(mode="json"),
+        "git_sha": record.git_sha,
+        "data_sha256": record.data_sha256,
+        "metrics": record.metrics,
         "service": target,
         "image": image,
         "image_digest": server.digest(image) if image else None,
@@ -67,18 +68,18 @@ def release(root: Path) -> str:
     return f"smoke test passed ({target}); {moved}"
 
 
-def smoke(service: server.Service, record: dict, rows: list[dict]) -> None:
+def smoke(service: server.Service, record: Record, rows: list[dict]) -> None:
     """The service is healthy, serves the recorded model and predicts each row, or it raises."""
     health = _call(service, "/health")
     if health.get("status") != "ok":
         raise ProjectError(f"smoke test: /health said {health}")
     served = _call(service, "/metadata")
-    expected = record["model"]
-    if (served.get("version"), served.get("run_id")) != (expected["version"], expected["run_id"]):
+    expected = record.model
+    if (served.get("version"), served.get("run_id")) != (expected.version, expected.run_id):
         raise ProjectError(
             f"smoke test: the service runs version {served.get('version')} of run "
-            f"{served.get('run_id')}, the record says version {expected['version']} of run "
-            f"{expected['run_id']}"
+            f"{served.get('run_id')}, the record says version {expected.version} of run "
+            f"{expected.run_id}"
         )
     answer = _call(service, "/predict", rows)
     predictions = answer.get("predictions") or []

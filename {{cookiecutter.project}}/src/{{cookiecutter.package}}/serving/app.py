@@ -28,6 +28,7 @@ from pydantic import BaseModel, create_model
 
 from ..core import inputs
 from ..core.policy import Policy
+from ..core.record import Record
 from ..core.schema import Column, DatasetSchema
 from ..io import dataset
 from .model import OnnxModel, load
@@ -105,14 +106,14 @@ class Metadata(BaseModel):
     max_batch: int
 
 
-def create_app(root: Path, rules: Policy, record: dict) -> FastAPI:
+def create_app(root: Path, rules: Policy, record: Record) -> FastAPI:
     """The app for the record's model; the model itself loads when the app starts."""
     schema = dataset.load_schema(root, rules)
     features = schema.features(exclude=rules.data.excluded_features)
     row = inputs.row_model(features)
     body_type = inputs.body_type(row, rules.service.max_batch)
     labels = schema.classes
-    version = record["model"]["version"]
+    version = record.model.version
     metadata = _metadata(record, rules)
     telemetry = Telemetry(rules.task, version, _value_buckets(schema))
 
@@ -210,18 +211,18 @@ def _log_problem(log: prediction_log.PredictionLog | None) -> str | None:
     return log.failing
 
 
-def _metadata(record: dict, rules: Policy) -> Metadata:
-    model = record["model"]
+def _metadata(record: Record, rules: Policy) -> Metadata:
+    model = record.model
     return Metadata(
-        name=model["name"],
-        version=model["version"],
-        run_id=model["run_id"],
-        task=record["task"],
-        features=record["features"],
-        data_sha256=record["data_sha256"],
-        onnx_sha256=record.get("onnx", {}).get("sha256", ""),
-        git_sha=record.get("git_sha", "unknown"),
-        metrics=record.get("metrics", {}),
+        name=model.name,
+        version=model.version,
+        run_id=model.run_id,
+        task=record.task,
+        features=record.features,
+        data_sha256=record.data_sha256,
+        onnx_sha256=record.onnx.sha256 if record.onnx is not None else "",
+        git_sha=record.git_sha,
+        metrics=record.metrics,
         max_batch=rules.service.max_batch,
     )
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import PACKAGE, PROJECT
 from ..core import ProjectError
-from ..core.kubernetes import GRACE_SECONDS
+from ..core.kubernetes import GRACE_SECONDS, PORT
 from ..core.policy import load_policy
 from ..io.record import read_record
 from .model import read
@@ -46,7 +46,7 @@ def command(environment: Path) -> list[str]:
 def address() -> tuple[str, int]:
     """Host and port to listen on: ``HOST`` and ``PORT``, by default 127.0.0.1 and 8000."""
     host = os.environ.get("HOST") or "127.0.0.1"
-    port = os.environ.get("PORT") or "8000"
+    port = os.environ.get("PORT") or str(PORT)
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise ProjectError(f"PORT={port!r} is not a port number")
     return host, int(port)
@@ -59,7 +59,7 @@ def serve(root: Path) -> str:
     from .app import create_app
 
     rules = load_policy(root / POLICY)
-    record = read_record(root).to_json()
+    record = read_record(root)
     read(root, record)  # a wrong model stops here, in one line, before the port opens
     host, port = address()
     uvicorn.run(create_app(root, rules, record), host=host, port=port, **UVICORN)

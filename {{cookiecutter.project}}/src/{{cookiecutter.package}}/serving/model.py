@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import ProjectError
+from ..core.record import Record
 
 MODEL = Path("model/model.onnx")
 
@@ -57,9 +58,9 @@ class OnnxModel:
         return outputs[0].ravel(), None
 
 
-def read(root: Path, record: dict) -> bytes:
+def read(root: Path, record: Record) -> bytes:
     """The exported model's bytes, refused unless their sha256 is the record's."""
-    expected = record.get("onnx", {}).get("sha256")
+    expected = record.onnx.sha256 if record.onnx is not None else None
     if not expected:
         raise ProjectError("model/record.json names no exported model (run `make export`)")
     try:
@@ -75,6 +76,6 @@ def read(root: Path, record: dict) -> bytes:
     return content
 
 
-def load(root: Path, record: dict) -> OnnxModel:
+def load(root: Path, record: Record) -> OnnxModel:
     """The record's exported model, ready to predict (see ``read`` for the check)."""
-    return OnnxModel(read(root, record), record["task"])
+    return OnnxModel(read(root, record), record.task)

@@ -61,10 +61,10 @@ def check(root: Path) -> GateResult:
     data = holdout(root)
     rules, y = data.rules, data.y.to_numpy()
     parts = split(data.frame, data.schema, rules)  # derived here, whatever training did
-    candidate = onnx_model.load(root, data.record.to_json()).predict(served_inputs(data))
+    candidate = onnx_model.load(root, data.record).predict(served_inputs(data))
     scores = score_all(rules.task, y, *candidate)
     trivial = score_all(rules.task, y, *baseline(rules.task, parts))
-    recorded = data.record.get("metrics", {})
+    recorded = data.record.metrics
     champion, model, changed = rival(data)
     rival_outputs = None if model is None else outputs(model, data.x, rules.task)
 
@@ -82,7 +82,7 @@ def check(root: Path) -> GateResult:
         rows.append(row[:-1] + [recorded.get(name), trivial[name], _verdict(problems)])
         failures += problems
     figures = {
-        "candidate": {"version": data.record["model"]["version"], "metrics": scores},
+        "candidate": {"version": data.record.model.version, "metrics": scores},
         "champion": champion,
         "record": recorded,
         "baseline": {"model": BASELINE[rules.task], "metrics": trivial},
@@ -158,7 +158,7 @@ def _honesty(root: Path, data: Holdout, parts: Split, champion: dict | None) -> 
     held = Rows(**fingerprint(frame, parts.x_holdout.index))
     everything = Rows(**fingerprint(frame, frame.index))
     shared = len(parts.x_train.index.intersection(parts.x_holdout.index))
-    problems = dishonest_split(data.record.get("split"), fit, held, everything, shared)
+    problems = dishonest_split(data.record.split, fit, held, everything, shared)
     if champion is None or not champion.get("run_id"):
         return problems, ""
     tags = registry.run_tags(champion["run_id"])

@@ -64,18 +64,14 @@ def _copy_sources(root: Path, copy: Path) -> None:
 
 
 def _clean_env(scratch: Path) -> dict[str, str]:
+    # Without MLflow's settings: the retrain imports the package first, whose __init__ turns
+    # MLflow's telemetry off again before MLflow loads.
     env = {
         name: value
         for name, value in os.environ.items()
         if name not in LEAKS and not name.startswith("MLFLOW_")
     }
-    return {
-        **env,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{scratch / 'mlflow.db'}",
-        "MLFLOW_DISABLE_TELEMETRY": "true",
-        "DO_NOT_TRACK": "true",
-        "ORT_DISABLE_TELEMETRY": "1",
-    }
+    return {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{scratch / 'mlflow.db'}"}
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
