@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from sklearn.base import clone
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from {{ cookiecutter.package }} import (
     PACKAGE,
@@ -420,9 +421,15 @@ def test_the_prediction_log_keeps_every_prediction_with_its_id(served, rows, mon
     assert {entry["model_version"] for entry in entries} == {answer["model_version"]}
 
 
+class Logged(BaseModel):
+    """A request row's type, as the service makes one from the schema."""
+
+    a: int
+
+
 def logged_row(value=1):
     """A row as the service hands it to the log."""
-    return SimpleNamespace(model_dump_json=lambda: json.dumps({"a": value}))
+    return Logged(a=value)
 
 
 def test_the_log_queue_is_bounded_in_rows_not_requests(tmp_path):
