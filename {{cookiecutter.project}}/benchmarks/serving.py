@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -45,7 +46,6 @@ WARM_UP = 200  # requests before resident memory is read
 LOAD = Path(__file__).with_name("serving_load.py")
 STARTUP_SECONDS = 180
 SKLEARN, ONNX = "scikit-learn predict, 1-row DataFrame", "ONNX predict, prepared columns"
-QUIET = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "ORT_DISABLE_TELEMETRY": "1"}
 MLFLOW, OURS, FLOOR = "mlflow models serve", "this service", "floor (no model)"
 # figure: (heading, format)
 FIGURES = {
@@ -67,7 +67,13 @@ def floor(root: Path, port: int) -> None:
     features = io.dataset.load_schema(root, rules).features(exclude=rules.data.excluded_features)
     body_type = core.inputs.body_type(core.inputs.row_model(features), rules.service.max_batch)
     answer = json.dumps({"model_version": "floor", "predictions": [{}]})
-    app = FastAPI(telemetry=serving.app.NO_OPENTELEMETRY)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        serving.app.settle()  # the service's garbage-collector settings
+        yield
+
+    app = FastAPI(telemetry=serving.app.NO_OPENTELEMETRY, lifespan=lifespan)
     app.add_middleware(serving.guard.Bounded, max_bytes=rules.service.max_body_bytes)
 
     @app.post("/predict")
@@ -133,7 +139,6 @@ def measure(root: Path, server: dict, rows: Path) -> dict:
                 + ["--run-time", f"{SECONDS}s", "--host", url, "--csv", f"{scratch}/locust"],
                 env={
                     **os.environ,
-                    **QUIET,
                     "LOAD_ROWS": str(rows),
                     "BENCH_FORMAT": server["style"],
                 },
@@ -187,7 +192,7 @@ def main() -> int:
 def _servers(root: Path) -> dict[str, dict]:
     """Each server's command, environment, port, health path and request style."""
     run_id = io.record.read_record(root).model.run_id
-    env = {**os.environ, **QUIET, "MLFLOW_TRACKING_URI": io.registry.tracking_uri()}
+    env = {**os.environ, "MLFLOW_TRACKING_URI": io.registry.tracking_uri()}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     servers = {}
     for name in (MLFLOW, OURS, FLOOR):

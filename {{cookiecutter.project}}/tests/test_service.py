@@ -15,9 +15,11 @@ import pytest
 import uvicorn
 from sklearn.base import clone
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from {{ cookiecutter.package }} import (
     PACKAGE,
+    cli,
     core,
     io,
     jobs,
@@ -279,6 +281,25 @@ def test_the_production_command_is_the_same_everywhere():
         recipe = subprocess.run(dry_run, cwd=PROJECT, capture_output=True)
         last = recipe.stdout.decode().strip().splitlines()[-1]
         assert last == " ".join(serving.launcher.command(Path(".venv")))
+        recipe = subprocess.run(dry_run + ["CONFINE=1"], cwd=PROJECT, capture_output=True)
+        assert recipe.stdout.decode().strip().splitlines()[-1] == last + " --confine"
+
+
+def test_serve_confine_reaches_the_launcher(monkeypatch, capsys):
+    asked = []
+    monkeypatch.setattr(
+        serving.launcher, "serve", lambda root, confine=False: asked.append(confine) or "done"
+    )
+    assert cli.main(["serve", "--confine"]) == 0 and cli.main(["serve"]) == 0
+    assert asked == [True, False] and capsys.readouterr().out == "done\ndone\n"
+
+
+def test_a_confined_service_is_refused_in_one_line_where_no_cgroup_can_be_made(served, monkeypatch):
+    nowhere = io.cgroups.Cell("", 400, 120, why_not="no cgroup v2 hierarchy at /sys/fs/cgroup")
+    monkeypatch.setattr(io.cgroups, "create", lambda name, limits: nowhere)
+    monkeypatch.chdir(served)
+    with pytest.raises(core.ProjectError, match="^no cgroup to confine the service in: no cgr"):
+        serving.launcher.serve(served, confine=True)
 
 
 LOADED = """
@@ -418,9 +439,15 @@ def test_the_prediction_log_keeps_every_prediction_with_its_id(served, rows, mon
     assert {entry["model_version"] for entry in entries} == {answer["model_version"]}
 
 
+class Logged(BaseModel):
+    """A request row's type, as the service makes one from the schema."""
+
+    a: int
+
+
 def logged_row(value=1):
     """A row as the service hands it to the log."""
-    return SimpleNamespace(model_dump_json=lambda: json.dumps({"a": value}))
+    return Logged(a=value)
 
 
 def test_the_log_queue_is_bounded_in_rows_not_requests(tmp_path):

@@ -65,7 +65,7 @@ def _export(root: Path, args) -> str:
 def _serve(root: Path, args) -> str:
     from .serving.launcher import serve
 
-    return serve(root)
+    return serve(root, confine=args.confine)
 
 
 def _card(root: Path, args) -> str:
@@ -230,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
             sub.add_argument("name", help="the gate's name (make help lists them)")
         if name == "gates":
             sub.add_argument("--only", help="comma-separated gate names (default: every gate)")
+        if name == "serve":
+            sub.add_argument(
+                "--confine",
+                action="store_true",
+                help="in a cgroup holding the policy's load-gate memory and CPU (CONFINE=1)",
+            )
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
     try:

@@ -10,9 +10,9 @@ loaded once, at startup. Only runtime dependencies are imported: no MLflow, no t
 """
 
 import asyncio
-import json
+import gc
 import logging
-import secrets
+import random
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, create_model
+from pydantic_core import to_json
 
 from ..core import inputs
 from ..core.policy import Policy
@@ -40,6 +41,9 @@ log = logging.getLogger("uvicorn.error")
 # FastAPI's own OpenTelemetry hooks, off: the service's metrics are Prometheus' (/metrics), and
 # looking up OpenTelemetry's providers on every request cost a fifth of the framework's time.
 NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+# Tracked objects allocated (net) before the garbage collector runs: well above what the requests
+# in flight hold at once, so that it does not run every few requests (Python's default is 700).
+GC_YOUNG = 20_000
 
 
 class Batcher:
@@ -55,8 +59,8 @@ class Batcher:
         self.features = features
         self.waiting: list[tuple[list, asyncio.Future]] = []
 
-    async def predict(self, rows: list) -> tuple[np.ndarray, np.ndarray | None]:
-        """Predictions (and scores) for ``rows``, once their batch has run."""
+    async def predict(self, rows: list) -> tuple[np.ndarray, np.ndarray | None, bool]:
+        """Predictions, scores (or None) and whether all are finite, once the batch has run."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.waiting.append((rows, future))
@@ -74,13 +78,15 @@ class Batcher:
                 if not future.done():
                     future.set_exception(error)
             return
+        checked = predicted if scores is None else scores
+        whole = bool(np.isfinite(checked).all())  # one check for the batch, as a rule
         start = 0
         for rows, future in waiting:
             end = start + len(rows)
             if not future.done():  # a request whose client left is cancelled
-                future.set_result(
-                    (predicted[start:end], None if scores is None else scores[start:end])
-                )
+                finite = whole or bool(np.isfinite(checked[start:end]).all())
+                part = None if scores is None else scores[start:end]
+                future.set_result((predicted[start:end], part, finite))
             start = end
 
 
@@ -125,6 +131,7 @@ def create_app(root: Path, rules: Policy, record: Record) -> FastAPI:
             root, telemetry.dropped.inc, telemetry.log_errors.inc
         )
         app.state.model = Batcher(model, features)
+        settle()
         log.info("model %s version %s loaded, sha256 %s", metadata.name, version, model.sha256)
         yield
         app.state.model = None
@@ -165,19 +172,21 @@ def create_app(root: Path, rules: Policy, record: Record) -> FastAPI:
         if model is None:
             return JSONResponse({"detail": "the model is not loaded yet"}, status_code=503)
         rows = inputs.as_rows(body)
-        predicted, scores = await model.predict(rows)
-        if not np.isfinite(predicted if scores is None else scores).all():
+        predicted, scores, finite = await model.predict(rows)
+        if not finite:
             return JSONResponse({"detail": "the model gave no finite output"}, status_code=422)
         items = _answers(predicted, scores, labels)
-        # 128 random bits as hex, like a UUID4's, without building a UUID object (a tenth of
-        # the endpoint's own time); row i's prediction id: <request_id>-<i>.
-        request_id = secrets.token_hex(16)
+        # 128 random bits as hex, like a UUID4's; row i's prediction id: <request_id>-<i>. An id
+        # names a prediction, it guards nothing: the process's random generator (seeded from
+        # the system's at start) gives them without a system call per request.
+        request_id = f"{random.getrandbits(128):032x}"
         telemetry.predicted(items)
         if app.state.log is not None:
             entry = {"request_id": request_id, "time": time.time(), "model_version": version}
             app.state.log.write(entry, rows, items)
         payload = {"model_version": version, "request_id": request_id, "predictions": items}
-        return Response(json.dumps(payload, separators=(",", ":")), media_type="application/json")
+        # pydantic's compiled encoder: a sixth of the standard library's time; the same JSON.
+        return Response(to_json(payload), media_type="application/json")
 
     @app.get("/health", response_model=Health, responses={503: {"model": Health}})
     async def health() -> Response:
@@ -200,6 +209,20 @@ def create_app(root: Path, rules: Policy, record: Record) -> FastAPI:
         return metadata
 
     return app
+
+
+def settle() -> None:
+    """Once started: what startup made is kept out of garbage collection, which runs less often.
+
+    Profiled, a third of a request's CPU time went to the garbage collector: a young collection
+    every few requests, and full ones walking every object of the loaded libraries (tens of
+    milliseconds each, a tail-latency spike). A request leaves no reference cycle behind (none
+    was found after thousands), so collections can be rare; cycles that do arise are still
+    collected.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
 
 
 def _log_problem(log: prediction_log.PredictionLog | None) -> str | None:

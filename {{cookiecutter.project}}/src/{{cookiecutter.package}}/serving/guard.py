@@ -112,7 +112,8 @@ class Bounded:
         """Read the body, or answer 413 without calling the app."""
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        declared = dict(scope["headers"]).get(b"content-length", b"")
+        headers = scope["headers"]  # a list of pairs: no dict built for each request
+        declared = next((value for name, value in headers if name == b"content-length"), b"")
         try:
             if declared.isdigit() and int(declared) > self.max_bytes:
                 raise TooLarge

@@ -3,9 +3,15 @@
 The image, ``make serve`` and the load gate start it alike: the environment's own entry point,
 ``<environment>/bin/<project> serve``, which loads the runtime dependencies alone. No make, uv
 or shell stays in the process tree: the service is the process that receives SIGTERM.
+``make serve CONFINE=1`` (``serve --confine``) runs that command inside a cgroup holding the
+policy's ``gates.load`` memory and CPU, as the load gate does, and says how it ended.
 """
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +58,13 @@ def address() -> tuple[str, int]:
     return host, int(port)
 
 
-def serve(root: Path) -> str:
-    """Serve the record's exported model until stopped; refuses a model that is not the record's."""
+def serve(root: Path, confine: bool = False) -> str:
+    """Serve the record's exported model until stopped; refuses a model that is not the record's.
+
+    With ``confine``, in a cgroup of its own (``confined``).
+    """
+    if confine:
+        return confined(root)
     import uvicorn
 
     from .app import create_app
@@ -64,3 +75,45 @@ def serve(root: Path) -> str:
     host, port = address()
     uvicorn.run(create_app(root, rules, record), host=host, port=port, **UVICORN)
     return "service stopped"
+
+
+def confined(root: Path) -> str:
+    """``serve``'s command in a cgroup holding the policy's load-gate memory and CPU, until stopped.
+
+    This process waits beside it, passes SIGTERM and SIGINT on, then reports what the kernel
+    counted: an OOM kill at the memory limit or CPU throttling, in words. Refused, in one line,
+    where no cgroup can be made (``io/cgroups.py`` says why).
+    """
+    from ..core.load import Confined, Ended, ending, throttling
+    from ..io import cgroups
+
+    rules = load_policy(root / POLICY)
+    read(root, read_record(root).to_json())  # a wrong model stops here, before any cgroup
+    _, port = address()
+    cell = cgroups.create(f"{PROJECT}-serve-{port}", rules.gates.load)
+    if not cell.kind:
+        raise ProjectError(f"no cgroup to confine the service in: {cell.why_not}")
+    started = time.monotonic()
+    try:
+        child = subprocess.Popen(cell.wrap(command(Path(sys.prefix))), start_new_session=True)
+    except OSError as error:
+        cell.close()
+        raise ProjectError(f"the service did not start: {error}") from None
+    passed: list[int] = []
+
+    def pass_on(received: int, frame: object) -> None:
+        passed.append(received)
+        child.send_signal(received)
+
+    for number in (signal.SIGTERM, signal.SIGINT):  # its own session: only this one passes them
+        signal.signal(number, pass_on)
+    limits = Confined(cell.kind, cell.memory_mb, cell.cpu_percent)
+    print(f"port {port}, {limits.words()}", file=sys.stderr, flush=True)
+    returncode = child.wait()
+    limits = cell.close()
+    held = "; ".join(part for part in (limits.words(), throttling(limits)) if part)
+    # uvicorn ends by raising the signal that stopped it again: its status is then -signal.
+    if returncode != 0 and -returncode not in passed:
+        ended = Ended(returncode, time.monotonic() - started, "serving")
+        raise ProjectError(f"{ending(ended, limits)}; {held}")
+    return f"service stopped; {held}"
