@@ -88,7 +88,7 @@ def confined(root: Path) -> str:
     from ..io import cgroups
 
     rules = load_policy(root / POLICY)
-    read(root, read_record(root).to_json())  # a wrong model stops here, before any cgroup
+    read(root, read_record(root))  # a wrong model stops here, before any cgroup
     _, port = address()
     cell = cgroups.create(f"{PROJECT}-serve-{port}", rules.gates.load)
     if not cell.kind:
