@@ -216,9 +216,9 @@ def settle() -> None:
 
     Profiled, a third of a request's CPU time went to the garbage collector: a young collection
     every few requests, and full ones walking every object of the loaded libraries (tens of
-    milliseconds each, a tail-latency spike). A request leaves no reference cycle behind (none
-    was found after thousands), so collections can be rare; cycles that do arise are still
-    collected.
+    milliseconds each, a tail-latency spike). A served request leaves no reference cycle behind
+    (a profiled run of hundreds left none), so collections can be rare; cycles that do arise, a
+    refused request's exception for one, are still collected.
     """
     gc.collect()
     gc.freeze()
