@@ -18,7 +18,7 @@ TREE = """
 .flake8 .gitignore .pre-commit-config.yaml .python-version LICENSE Makefile README.md
 policy.yaml pyproject.toml uv.lock benchmarks/gates.py model_card.yaml .github/CODEOWNERS
 Dockerfile .dockerignore locustfile.py benchmarks/serving.py benchmarks/serving_load.py
-src/{p}/core/inputs.py src/{p}/io/onnx_model.py src/{p}/jobs/export.py
+benchmarks/hostile.py src/{p}/core/inputs.py src/{p}/io/onnx_model.py src/{p}/jobs/export.py
 src/{p}/serving/__init__.py src/{p}/serving/app.py src/{p}/serving/guard.py
 src/{p}/serving/launcher.py src/{p}/serving/model.py src/{p}/serving/prediction_log.py
 src/{p}/serving/telemetry.py src/{p}/jobs/gates/load.py src/{p}/jobs/gates/onnx.py
