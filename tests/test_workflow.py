@@ -72,12 +72,12 @@ class TestWorkflow:
         github, artifacts = tmp_path / "github", tmp_path / "artifacts"
         published = publish(project, github)  # the committed model is the champion too
         logs = []
-        for number, legs in enumerate([load, others]):
+        for number, (jobs, legs) in enumerate([("load job", load), ("other jobs", others)]):
             started = time.perf_counter()
             code, log = act(
                 project, tmp_path / str(number), *legs, github=github, artifacts=artifacts
             )
-            print(f"act, pull request {legs[1]}...: {time.perf_counter() - started:.0f} s")
+            print(f"act, pull request, {jobs}: {time.perf_counter() - started:.0f} s")
             assert code == 0, log[-4000:]
             assert "Success - Main Every gate passed" in log
             logs.append(log)
