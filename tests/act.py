@@ -44,19 +44,21 @@ def act(
     *options: str,
     workflow: str = "gates.yml",
     github: Path | None = None,
+    artifacts: Path | None = None,
     env: dict | None = None,
 ) -> tuple[int, str]:
     """Run a workflow with act on this host; its exit code and log. The gates run on a pull
     request; other workflows as if started by hand (workflow_dispatch).
 
-    Artifacts, and what the stand-ins would post, land in ``tmp/artifacts``; the releases,
-    attestations and images of the gh and docker stand-ins in ``github`` (``tmp/github``).
+    Artifacts, and what the stand-ins would post, land in ``artifacts`` (``tmp/artifacts``;
+    one folder shared by runs is one workflow run's); the releases, attestations and images of
+    the gh and docker stand-ins in ``github`` (``tmp/github``).
     Pushes to the repository's github.com URL go to the bare repository ``github/origin.git``.
     """
-    home, artifacts = tmp / "home", tmp / "artifacts"
+    home, artifacts = tmp / "home", artifacts or tmp / "artifacts"
     github = github or tmp / "github"
     home.mkdir(parents=True)
-    artifacts.mkdir()
+    artifacts.mkdir(exist_ok=True)
     github.mkdir(exist_ok=True)
     repository = f"your-org/{project.name}"
     if subprocess.run("git remote get-url origin", shell=True, cwd=project).returncode:
@@ -92,6 +94,9 @@ def act(
         *options,
     ]
     env = {**os.environ, **ENV, "HOME": str(home), "UV_CACHE_DIR": cache, **(env or {})}
+    # A runner writes bytecode: without it each make target compiles MLflow, scikit-learn and
+    # pandas again (a job's first process writes them into the job's fresh environment).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["STANDIN_ARTIFACTS"] = str(artifacts)
     env["STANDIN_GITHUB"] = str(github)
     env["PATH"] = os.pathsep.join([str(COMMANDS), env["PATH"]])
