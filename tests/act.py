@@ -94,9 +94,6 @@ def act(
         *options,
     ]
     env = {**os.environ, **ENV, "HOME": str(home), "UV_CACHE_DIR": cache, **(env or {})}
-    # A runner writes bytecode: without it each make target compiles MLflow, scikit-learn and
-    # pandas again (a job's first process writes them into the job's fresh environment).
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["STANDIN_ARTIFACTS"] = str(artifacts)
     env["STANDIN_GITHUB"] = str(github)
     env["PATH"] = os.pathsep.join([str(COMMANDS), env["PATH"]])

@@ -27,9 +27,6 @@ from tests.test_honest import (
     says,
 )
 
-# The local retrain of a pull request's change (the record its evaluate job must match; the job
-# writes the card itself) writes bytecode, as act's runs do.
-LOCAL = {**ENV, "PYTHONDONTWRITEBYTECODE": ""}
 ACCEPTANCE = pytest.mark.skipif(not os.environ.get("ACCEPTANCE"), reason="opt-in: ACCEPTANCE=1")
 
 
@@ -43,7 +40,7 @@ def judged(project: Path, tmp: Path, change: Callable[[Path], None], title: str)
     with committed(project), changed(project):
         publish(project, github)
         change(project)
-        run(RETRAIN, cwd=project, env=LOCAL)
+        run(RETRAIN, cwd=project, env=ENV)
         commit(project, title)
         code, log = act(
             project, tmp, "--matrix", "gate:evaluate", "--job", "gates-passed", github=github
