@@ -130,7 +130,7 @@ def publish(project: Path, github: Path, tag: str = "model-v1") -> dict:
         f"from {name} import io, jobs; "
         "import pathlib; root = pathlib.Path(); data = jobs.holdout(root); "
         "tags = io.registry.run_tags(data.record.model.run_id); "
-        f'io.bundle.write(root, pathlib.Path("{folder}"), data.record.to_json(), '
+        f'io.bundle.write(root, pathlib.Path("{folder}"), data.record, '
         "data.drivers(data.candidate()), tags)",
     )
     release = github / "releases" / tag

@@ -320,7 +320,7 @@ class TestServing:
         project = trained("classification")
         with changed(project):
             service = package(project) / "serving" / "app.py"
-            call = "        predicted, scores = await model.predict(rows)"
+            call = "        predicted, scores, finite = await model.predict(rows)"
             edit(service, call, "        await asyncio.sleep(0.05)\n" + call)
             report = gate(project, "load")
         assert not report["passed"] and re.search(
