@@ -160,24 +160,22 @@ class TestWorkflow:
     # Acceptance 1 of the served-model and honest-holdout checks, under act; the same changes
     # run locally by default in test_honest.
     @ACCEPTANCE
-    def test_an_input_recoded_in_training_only_fails_gates_passed(self, trained, tmp_path):
+    @pytest.mark.parametrize(
+        "change, title, expected",
+        [
+            (recode_input, "Recode employed in the split", RECODED),
+            (fit_on_holdout, "Fit on all the data", FITTED_ON_HOLDOUT),
+        ],
+        ids=["input recoded in training only", "model fitted on the holdout rows"],
+    )
+    def test_a_dishonest_model_fails_gates_passed(self, trained, tmp_path, change, title, expected):
         project = trained("classification")
-        code, log = judged(project, tmp_path, recode_input, "Recode employed in the split")
+        code, log = judged(project, tmp_path, change, title)
         report = accuracy(tmp_path)
         print("reason:", report["reason"])
         assert code != 0 and not report["passed"]
-        assert says(report["reason"], RECODED) and says(log, RECODED), report["reason"]
-        assert "Failure - Main Every gate passed" in log
-
-    @ACCEPTANCE
-    def test_a_model_fitted_on_the_holdout_rows_fails_gates_passed(self, trained, tmp_path):
-        project = trained("classification")
-        code, log = judged(project, tmp_path, fit_on_holdout, "Fit on all the data")
-        report = accuracy(tmp_path)
-        print("reason:", report["reason"])
-        assert code != 0 and not report["passed"]
-        assert says(report["reason"], FITTED_ON_HOLDOUT), report["reason"]
-        assert says(log, FITTED_ON_HOLDOUT)
+        assert says(report["reason"], expected), report["reason"]
+        assert says(log, expected)
         assert "Failure - Main Every gate passed" in log
 
 

@@ -28,6 +28,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from {{ cookiecutter.package }} import io, jobs, serving
 
 BIG = 50 * 2**20  # bytes a hostile client offers
@@ -42,7 +44,7 @@ class Server:
 
     def __init__(self, root: Path, scratch: Path, prediction_log: str):
         """Start it with ``PREDICTION_LOG=prediction_log``; wait until ``/health`` answers."""
-        self.port = _free_port()
+        self.port = io.server.free_port()
         self.output = (scratch / f"server-{self.port}.log").open("w")
         env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port)}
         self.process = subprocess.Popen(
@@ -257,14 +259,11 @@ def _get(url: str) -> tuple[int, str]:
 
 
 def _counter(metrics: str, name: str) -> float:
-    found = re.search(r"^prediction_log_" + name + r"_total\{.*\} (\S+)$", metrics, re.M)
-    return float(found[1]) if found else 0.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """The value of the counter ``prediction_log_<name>`` (0 when it is not exposed)."""
+    for family in text_string_to_metric_families(metrics):
+        if family.name == f"prediction_log_{name}":
+            return sum(sample.value for sample in family.samples if sample.name.endswith("_total"))
+    return 0.0
 
 
 if __name__ == "__main__":

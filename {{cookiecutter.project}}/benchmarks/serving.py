@@ -23,7 +23,6 @@ service logs its predictions in a scratch folder, never in the production log. R
 import csv
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -196,7 +195,7 @@ def _servers(root: Path) -> dict[str, dict]:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     servers = {}
     for name in (MLFLOW, OURS, FLOOR):
-        port = _free_port()
+        port = io.server.free_port()
         if name == MLFLOW:
             command = ["mlflow", "models", "serve", "--model-uri", f"runs:/{run_id}/model"]
             command += ["--env-manager", "local", "--host", "127.0.0.1", "--port", str(port)]
@@ -331,12 +330,6 @@ def _totals(path: Path) -> dict:
         "p50_ms": float(total["50%"]),
         "p95_ms": float(total["95%"]),
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -75,6 +75,11 @@ def throttling(confined: Confined) -> str:
     )
 
 
+def held(confined: Confined) -> str:
+    """What the cgroup held the service to, and any throttling by the kernel, in words."""
+    return "; ".join(part for part in (confined.words(), throttling(confined)) if part)
+
+
 def verdict(
     limits: LoadGate,
     stats: dict[str, Any] | None,
@@ -109,7 +114,7 @@ def verdict(
     # The cluster must hold the service to the limits it was measured against.
     rows.append(["Kubernetes limits", "differ" if drift else "agree", "policy", _mark(drift)])
     problems += drift
-    kernel = "; ".join(part for part in (confined.words(), throttling(confined)) if part)
+    kernel = held(confined)
     rows.append(["confinement", confined.kind or "none", "policy limits", "-"])
     figures = {"users": limits.users, "seconds": limits.seconds, **(stats or {})}
     if resources is not None:

@@ -82,7 +82,7 @@ class Stopped(ProjectError):
 
 def start(root: Path, limits: LoadGate, log_path: Path) -> Service:
     """Start the service on a free loopback port and wait until ``/health`` says ready."""
-    port = _free_port()
+    port = free_port()
     started = time.monotonic()
     if target() == "container":
         service = _container(root, port, limits)
@@ -280,7 +280,8 @@ def _wait_healthy(service: Service, started: float) -> None:
     raise ProjectError(f"the service was not healthy within {STARTUP_SECONDS} s")
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -84,7 +84,7 @@ def confined(root: Path) -> str:
     counted: an OOM kill at the memory limit or CPU throttling, in words. Refused, in one line,
     where no cgroup can be made (``io/cgroups.py`` says why).
     """
-    from ..core.load import Confined, Ended, ending, throttling
+    from ..core.load import Confined, Ended, ending, held
     from ..io import cgroups
 
     rules = load_policy(root / POLICY)
@@ -111,9 +111,9 @@ def confined(root: Path) -> str:
     print(f"port {port}, {limits.words()}", file=sys.stderr, flush=True)
     returncode = child.wait()
     limits = cell.close()
-    held = "; ".join(part for part in (limits.words(), throttling(limits)) if part)
+    words = held(limits)
     # uvicorn ends by raising the signal that stopped it again: its status is then -signal.
     if returncode != 0 and -returncode not in passed:
         ended = Ended(returncode, time.monotonic() - started, "serving")
-        raise ProjectError(f"{ending(ended, limits)}; {held}")
-    return f"service stopped; {held}"
+        raise ProjectError(f"{ending(ended, limits)}; {words}")
+    return f"service stopped; {words}"
