@@ -423,6 +423,14 @@ def test_metrics_count_requests_by_endpoint_and_status_and_the_predictions(serve
     assert sum(float(value) for value in counted) == 3
 
 
+def test_a_histogram_counts_each_value_in_the_first_bucket_at_or_above_it():
+    histogram = serving.telemetry.Histogram((0.1, 1.0))
+    for value in (0.05, 0.1, 0.5, 1.0, 7.0):
+        histogram.observe(value)
+    assert histogram.buckets() == [("0.1", 2), ("1.0", 4), ("+Inf", 5)]
+    assert histogram.total == pytest.approx(8.65)
+
+
 def test_the_prediction_log_keeps_every_prediction_with_its_id(served, rows, monkeypatch, tmp_path):
     monkeypatch.setenv("PREDICTION_LOG", str(tmp_path / "predictions.jsonl"))
     with TestClient(app_for(served)) as client:

@@ -34,7 +34,6 @@ from ..core.schema import Column, DatasetSchema
 from ..io import dataset
 from .model import OnnxModel, load
 from . import prediction_log
-from .guard import Bounded
 from .telemetry import Measured, Telemetry
 
 log = logging.getLogger("uvicorn.error")
@@ -44,13 +43,18 @@ NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs":
 # Tracked objects allocated (net) before the garbage collector runs: well above what the requests
 # in flight hold at once, so that it does not run every few requests (Python's default is 700).
 GC_YOUNG = 20_000
+# Reads of the sockets a model call waits for beyond the first, so that more requests share it.
+EXTRA_TURNS = 2
 
 
 class Batcher:
-    """One model call for the rows of every request that arrives in the same event-loop turn.
+    """One model call for the rows of every request read within a few event-loop turns.
 
-    The call runs right after that turn: no request waits for others to arrive, and under load
-    the model's fixed cost per call is shared by the requests read together.
+    The call runs once the loop has read its sockets ``EXTRA_TURNS`` more times (turns without
+    a wait, microseconds each when idle): no request waits for others to arrive, and under load
+    the model's fixed cost per call is shared by the requests read together. Measured in the
+    service under load, a call cost about a hundred microseconds of CPU whatever its rows; the
+    rows per call were 8 with no extra turn, 11 with one and 15.6 with two.
     """
 
     def __init__(self, model: OnnxModel, features: list[Column]):
@@ -59,14 +63,28 @@ class Batcher:
         self.features = features
         self.waiting: list[tuple[list, asyncio.Future]] = []
 
-    async def predict(self, rows: list) -> tuple[np.ndarray, np.ndarray | None, bool]:
-        """Predictions, scores (or None) and whether all are finite, once the batch has run."""
+    def predict(self, rows: list) -> asyncio.Future:
+        """To await: predictions, scores (or None) and whether all are finite, as lists.
+
+        A future rather than a coroutine: one frame fewer to suspend and resume per request.
+        """
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.waiting.append((rows, future))
         if len(self.waiting) == 1:
-            loop.call_soon(self._run)
-        return await future
+            loop.call_soon(self._after, EXTRA_TURNS)
+        return future
+
+    def _after(self, turns: int) -> None:
+        """Run the batch, or schedule this again ``turns`` times first.
+
+        A callback scheduled by a callback runs in the next turn, after the loop has polled its
+        sockets (asyncio's and uvloop's loops alike).
+        """
+        if turns:
+            asyncio.get_running_loop().call_soon(self._after, turns - 1)
+        else:
+            self._run()
 
     def _run(self) -> None:
         waiting, self.waiting = self.waiting, []
@@ -80,14 +98,23 @@ class Batcher:
             return
         checked = predicted if scores is None else scores
         whole = bool(np.isfinite(checked).all())  # one check for the batch, as a rule
+        # Python values once per batch, sliced per request: no numpy view per request.
+        values, probabilities = predicted.tolist(), None if scores is None else scores.tolist()
         start = 0
         for rows, future in waiting:
             end = start + len(rows)
             if not future.done():  # a request whose client left is cancelled
                 finite = whole or bool(np.isfinite(checked[start:end]).all())
-                part = None if scores is None else scores[start:end]
-                future.set_result((predicted[start:end], part, finite))
+                part = None if probabilities is None else probabilities[start:end]
+                future.set_result((values[start:end], part, finite))
             start = end
+
+
+class Served:
+    """What the app's lifespan loads: the model's batcher and the prediction log (None before)."""
+
+    model: Batcher | None = None
+    log: prediction_log.PredictionLog | None = None
 
 
 class Health(BaseModel):
@@ -119,24 +146,29 @@ def create_app(root: Path, rules: Policy, record: Record) -> FastAPI:
     row = inputs.row_model(features)
     body_type = inputs.body_type(row, rules.service.max_batch)
     labels = schema.classes
+    multiclass = rules.task == "multiclass"
     version = record.model.version
     metadata = _metadata(record, rules)
     telemetry = Telemetry(rules.task, version, _value_buckets(schema))
+
+    # What the lifespan loads, read by every request: a plain object, whose attributes cost
+    # less to read than app.state's (a Python-level lookup each).
+    served = Served()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         model = load(root, record)
         model.predict(inputs.columns([row(**inputs.example(features))], features))  # warm up
-        app.state.log = prediction_log.from_environment(
+        served.log = prediction_log.from_environment(
             root, telemetry.dropped.inc, telemetry.log_errors.inc
         )
-        app.state.model = Batcher(model, features)
+        served.model = Batcher(model, features)
         settle()
         log.info("model %s version %s loaded, sha256 %s", metadata.name, version, model.sha256)
         yield
-        app.state.model = None
-        if app.state.log is not None:
-            app.state.log.close()
+        served.model = None
+        if served.log is not None:
+            served.log.close()
 
     app = FastAPI(
         title=f"{metadata.name} prediction service",
@@ -145,11 +177,9 @@ def create_app(root: Path, rules: Policy, record: Record) -> FastAPI:
         lifespan=lifespan,
         telemetry=NO_OPENTELEMETRY,
     )
-    app.state.model = None
-    app.state.log = None
     app.add_exception_handler(RequestValidationError, _rejection(rules.service.max_batch))
-    app.add_middleware(Bounded, max_bytes=rules.service.max_body_bytes)
-    app.add_middleware(Measured, telemetry=telemetry)  # the outer one: refusals are counted too
+    # The body limit and the request metrics, in one layer (refusals are counted too).
+    app.add_middleware(Measured, max_bytes=rules.service.max_body_bytes, telemetry=telemetry)
 
     @app.post(
         "/predict",
@@ -168,22 +198,22 @@ def create_app(root: Path, rules: Policy, record: Record) -> FastAPI:
     )
     async def predict(body: Annotated[body_type, Body()]) -> Response:  # type: ignore[valid-type]
         """Predict one row, or a list of rows; each prediction is in its row's place."""
-        model = app.state.model
+        model = served.model
         if model is None:
             return JSONResponse({"detail": "the model is not loaded yet"}, status_code=503)
         rows = inputs.as_rows(body)
         predicted, scores, finite = await model.predict(rows)
         if not finite:
             return JSONResponse({"detail": "the model gave no finite output"}, status_code=422)
-        items = _answers(predicted, scores, labels)
+        items = _answers(predicted, scores, labels, multiclass)
         # 128 random bits as hex, like a UUID4's; row i's prediction id: <request_id>-<i>. An id
         # names a prediction, it guards nothing: the process's random generator (seeded from
         # the system's at start) gives them without a system call per request.
         request_id = f"{random.getrandbits(128):032x}"
         telemetry.predicted(items)
-        if app.state.log is not None:
+        if served.log is not None:
             entry = {"request_id": request_id, "time": time.time(), "model_version": version}
-            app.state.log.write(entry, rows, items)
+            served.log.write(entry, rows, items)
         payload = {"model_version": version, "request_id": request_id, "predictions": items}
         # pydantic's compiled encoder: a sixth of the standard library's time; the same JSON.
         return Response(to_json(payload), media_type="application/json")
@@ -191,9 +221,9 @@ def create_app(root: Path, rules: Policy, record: Record) -> FastAPI:
     @app.get("/health", response_model=Health, responses={503: {"model": Health}})
     async def health() -> Response:
         """200 once the model is loaded and can predict, 503 before; degraded: the log fails."""
-        if app.state.model is None:
+        if served.model is None:
             return JSONResponse({"status": "starting"}, status_code=503)
-        problem = _log_problem(app.state.log)
+        problem = _log_problem(served.log)
         if problem:  # still 200: restarting or unrouting the pod would not mend the log
             return JSONResponse({"status": "degraded", "detail": problem})
         return JSONResponse({"status": "ok"})
@@ -250,16 +280,18 @@ def _metadata(record: Record, rules: Policy) -> Metadata:
     )
 
 
-def _answers(predicted: np.ndarray, scores: np.ndarray | None, labels: list[str]) -> list[dict]:
+def _answers(
+    predicted: list, scores: list | None, labels: list[str], multiclass: bool
+) -> list[dict]:
     """Each row's answer, as the service returns it.
 
     Its value (regression); or its class with the positive class's probability (binary), or
     with every class's probability (multiclass).
     """
     if scores is None:
-        return [{"value": value} for value in predicted.tolist()]
-    pairs = zip(predicted.tolist(), scores.tolist())
-    if scores.ndim == 1:
+        return [{"value": value} for value in predicted]
+    pairs = zip(predicted, scores)
+    if not multiclass:
         return [{"label": labels[label], "probability": score} for label, score in pairs]
     return [
         {"label": labels[label], "probabilities": dict(zip(labels, row))} for label, row in pairs

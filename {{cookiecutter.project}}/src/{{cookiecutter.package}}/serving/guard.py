@@ -112,6 +112,16 @@ class Bounded:
         """Read the body, or answer 413 without calling the app."""
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        replay = await self.read(scope, receive, send)
+        if replay is not None:
+            await self.app(scope, replay, send)
+
+    async def read(self, scope, receive, send):
+        """A ``receive`` that gives the app the body, read whole within the limit.
+
+        None when there is nothing left to do: 413 has been sent, or the client left or was too
+        slow (``Protocol``).
+        """
         headers = scope["headers"]  # a list of pairs: no dict built for each request
         declared = next((value for name, value in headers if name == b"content-length"), b"")
         try:
@@ -120,15 +130,16 @@ class Bounded:
             body = await self._read(receive)
         except TooLarge:
             detail = f"a request body takes at most {self.max_bytes} bytes"
-            return await _answer(send, 413, detail)
-        if body is None:  # the client left, or was too slow (``Protocol``)
-            return
+            await _answer(send, 413, detail)
+            return None
+        if body is None:
+            return None
         pending = [{"type": "http.request", "body": body, "more_body": False}]
 
         async def replay():
             return pending.pop() if pending else await receive()
 
-        await self.app(scope, replay, send)
+        return replay
 
     async def _read(self, receive) -> bytes | None:
         chunks, size = [], 0

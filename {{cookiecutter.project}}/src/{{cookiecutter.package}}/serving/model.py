@@ -41,6 +41,7 @@ class OnnxModel:
         self.task = task
         # skl2onnx makes each input name a plain identifier ("a b" -> "a_b"): feed by position.
         self.inputs = [item.name for item in self.session.get_inputs()]
+        self.outputs = [item.name for item in self.session.get_outputs()]
         self.sha256 = digest(content)
         self.size = len(content)
         self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
@@ -50,7 +51,7 @@ class OnnxModel:
 
         ``columns`` are the model's inputs in its features' order (``core/inputs.py``).
         """
-        outputs = self.session.run(None, dict(zip(self.inputs, columns.values())))
+        outputs = self.session.run(self.outputs, dict(zip(self.inputs, columns.values())))
         if self.task == "classification":
             return outputs[0], outputs[1][:, 1]
         if self.task == "multiclass":
