@@ -96,3 +96,25 @@ def test_inference_reads_kinds_gaps_ids_and_text():
         "category",
     ]
     assert found["y"].values == ["0", "1"]
+
+
+def test_rows_become_one_typed_column_per_feature_with_gaps_filled():
+    features = [
+        core.schema.Column(name="age", kind="integer", min=0, max=120),
+        core.schema.Column(name="score", kind="number", nullable=True),
+        core.schema.Column(name="colour", kind="category", values=["red", "blue"], nullable=True),
+    ]
+    row = core.inputs.row_model(features)
+    rows = [row(age=30, score=0.5, colour="red"), row(age=41, score=None, colour=None)]
+    found = core.inputs.columns(rows, features)
+    assert list(found) == ["age", "score", "colour"]
+    assert found["age"].tolist() == [[30], [41]] and found["age"].dtype == "int64"
+    assert found["score"].shape == (2, 1) and found["score"][1, 0] != found["score"][1, 0]  # NaN
+    assert found["colour"].tolist() == [["red"], [""]]
+    only = core.inputs.columns([row(age=7, score=1.0, colour="blue")], features[:1])
+    assert only["age"].tolist() == [[7]]
+    assert {name: array.shape for name, array in core.inputs.columns([], features).items()} == {
+        "age": (0, 1),
+        "score": (0, 1),
+        "colour": (0, 1),
+    }

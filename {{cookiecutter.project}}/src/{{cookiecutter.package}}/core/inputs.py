@@ -5,6 +5,7 @@ allowed values. The exported model takes one input per column, shaped ``(rows, 1
 """
 
 import math
+from collections.abc import Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -65,7 +66,10 @@ def columns(rows: list[BaseModel], features: list[Column]) -> dict[str, np.ndarr
     # a fifth less time than a getattr per row and column (the service calls this per batch).
     read = attrgetter(*(column.name for column in features))
     values = [read(row) for row in rows]
-    by_column = [values] if len(features) == 1 else list(zip(*values)) or [()] * len(features)
+    if len(features) == 1:  # attrgetter of one name gives the value itself, not a 1-tuple
+        by_column: list[Sequence[Any]] = [values]
+    else:
+        by_column = list(zip(*values)) or [()] * len(features)  # no rows: empty columns
     found: dict[str, np.ndarray] = {}
     for column, cells in zip(features, by_column):
         if column.nullable:
